@@ -1,0 +1,124 @@
+"""``sftui sessions …`` and ``sftui generations …``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from sftui.cli.context import Context
+from sftui.cli.output import emit_json, inert, success
+from sftui.errors import UsageError
+
+
+def list_(args: argparse.Namespace) -> int:
+    from sftui.db import list_sessions
+
+    ctx = Context(args)
+    ctx.open_db()
+    sessions = list_sessions()
+    if ctx.as_json:
+        emit_json(success(sessions))
+        return 0
+    if not sessions:
+        print("no sessions yet; `sftui sessions create TITLE` or `sftui generate` makes one")
+    for s in sessions:
+        print(f"{s.id}  {inert(s.title)}  {s.generation_count} generations ({s.completed_count} ok, {s.failed_count} failed)  {s.updated_at:%Y-%m-%d %H:%M}")
+    return 0
+
+
+def show(args: argparse.Namespace) -> int:
+    from sftui.db import find_session, get_session
+
+    ctx = Context(args)
+    if args.limit < 1 or args.limit > 1000:
+        raise UsageError("--limit must be between 1 and 1000")
+    ctx.open_db()
+    detail = get_session(find_session(args.ref).id, limit=args.limit, before=args.before)
+    if ctx.as_json:
+        emit_json(success(detail))
+        return 0
+    print(f"{inert(detail.title)}  ({detail.id})  {detail.total_generations} generations")
+    for gen in detail.generations:
+        print(_generation_line(gen))
+    if detail.next_cursor:
+        print(f"older: sftui sessions show {detail.id} --before {detail.next_cursor}")
+    return 0
+
+
+def _generation_line(gen: Any) -> str:
+    size = f"{gen.width}x{gen.height}" if gen.width and gen.height else "?"
+    took = f" {gen.generation_time_seconds:.1f}s" if gen.generation_time_seconds is not None else ""
+    text = inert(gen.prompt_text or "")
+    if len(text) > 60:
+        text = text[:59] + "…"
+    line = f"  {gen.created_at:%Y-%m-%d %H:%M:%S}  {gen.status:<9} seed {gen.seed}  {gen.steps} steps  cfg {gen.cfg_scale}  {size}{took}  {text}"
+    if gen.status == "failed" and gen.error:
+        line += f"\n      error: {inert(gen.error)}"
+    return line
+
+
+def create(args: argparse.Namespace) -> int:
+    from sftui.db import create_session
+
+    ctx = Context(args)
+    ctx.open_db()
+    session = create_session(title=args.title)
+    emit_json(success(session)) if ctx.as_json else print(f"created {inert(session.title)} ({session.id})")
+    return 0
+
+
+def rename(args: argparse.Namespace) -> int:
+    from sftui.db import find_session, update_session
+
+    ctx = Context(args)
+    ctx.open_db()
+    session = update_session(find_session(args.ref).id, title=args.title)
+    emit_json(success(session)) if ctx.as_json else print(f"renamed to {inert(session.title)} ({session.id})")
+    return 0
+
+
+def delete(args: argparse.Namespace) -> int:
+    from sftui.db import delete_session, find_session
+
+    ctx = Context(args)
+    ctx.open_db()
+    session = find_session(args.ref)
+    removed = delete_session(session.id, data_dir=ctx.data_dir)
+    if ctx.as_json:
+        emit_json(success({"id": session.id, "deleted": True, "generations_deleted": removed}))
+    else:
+        print(f"deleted {inert(session.title)} ({session.id}) with {removed} generations and their files")
+    return 0
+
+
+def generation_show(args: argparse.Namespace) -> int:
+    from sftui.db import get_generation
+
+    ctx = Context(args)
+    ctx.open_db()
+    gen = get_generation(args.id)
+    if ctx.as_json:
+        emit_json(success(gen))
+        return 0
+    print(_generation_line(gen).lstrip())
+    print(f"prompt:   {inert(gen.prompt_text)}")
+    if gen.negative_prompt:
+        print(f"negative: {inert(gen.negative_prompt)}")
+    print(f"sampler:  {gen.sampler_name}/{gen.scheduler}  checkpoint: {inert(gen.checkpoint_name or '-')}")
+    for f in gen.output_files:
+        print(f"output:   {ctx.data_dir / f['path']}")
+    return 0
+
+
+def generation_workflow(args: argparse.Namespace) -> int:
+    from sftui.db import get_generation_workflow
+
+    ctx = Context(args)
+    ctx.open_db()
+    data = get_generation_workflow(args.id)
+    if ctx.as_json:
+        emit_json(success(data))
+    else:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    return 0

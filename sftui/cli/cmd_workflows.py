@@ -1,0 +1,197 @@
+"""``sftui workflows import|list|show|update|delete|convert``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from sftui.cli.context import Context
+from sftui.cli.output import emit_json, inert, success
+from sftui.errors import ObjectInfoUnavailable, ServerError, UsageError, WorkflowError
+
+MAX_INPUT_BYTES = 64 * 2**20  # the format layer applies the real limits; this only bounds the read
+
+
+def read_input(ref: str) -> tuple[bytes, str]:
+    if ref == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        source = "<stdin>"
+    else:
+        path = Path(ref).expanduser()
+        if not path.is_file():
+            raise WorkflowError(f"workflow file {ref} does not exist")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES + 1)
+        source = str(path)
+    if len(data) > MAX_INPUT_BYTES:
+        raise WorkflowError(f"{source} is larger than {MAX_INPUT_BYTES // 2**20} MB; refusing to read it")
+    return data, source
+
+
+def object_info_for(ctx: Context, *, required: bool, reason: str) -> dict | None:
+    """Node definitions from --object-info, else the server (disk-cached per server)."""
+    path = getattr(ctx.args, "object_info", None)
+    if path:
+        try:
+            return json.loads(Path(path).expanduser().read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UsageError(f"--object-info {path}: cannot read node definitions: {exc}") from None
+
+    async def fetch() -> dict:
+        async with ctx.client() as client:
+            return await client.get_object_info()
+
+    try:
+        return asyncio.run(fetch())
+    except ServerError as exc:
+        if required:
+            raise ObjectInfoUnavailable(
+                f"{reason} needs the server's node definitions, but {exc.message}, and no cached copy exists; "
+                "start the server or pass --object-info PATH"
+            ) from None
+        return None
+
+
+def _resolve(ctx: Context, loaded: Any) -> tuple[dict, list[str], dict | None]:
+    from sftui.workflows.convert import resolve_api_prompt
+
+    needs_info = loaded.api_prompt is None and loaded.ui_graph is not None
+    object_info = object_info_for(ctx, required=needs_info, reason="converting a UI-format workflow")
+    warnings = list(loaded.warnings)
+    if loaded.source_format == "a1111":
+        from sftui.workflows.apply import apply_parameters
+        from sftui.workflows.defaults import default_workflow
+
+        a1111 = loaded.a1111
+        applied = apply_parameters(default_workflow(), dict(a1111.parameters), prompt_text=a1111.prompt, negative_prompt=a1111.negative_prompt)
+        return applied.prompt, warnings, object_info
+    result = resolve_api_prompt(loaded, object_info)
+    if object_info is None:
+        warnings.append("server unreachable: validated without node definitions")
+    return result.prompt, warnings + list(result.warnings), object_info
+
+
+def import_(args: argparse.Namespace) -> int:
+    from sftui.db import create_workflow
+    from sftui.workflows.extract import extract_parameters
+    from sftui.workflows.formats import load_workflow
+    from sftui.workflows.validate import check_prompt
+
+    ctx = Context(args)
+    data, source = read_input(args.file)
+    loaded = load_workflow(data, source=source)
+    prompt, warnings, object_info = _resolve(ctx, loaded)
+    warnings += [w.message for w in check_prompt(prompt, object_info, source=source)]
+    extracted = extract_parameters(prompt, object_info)
+    name = args.name or (Path(source).stem if source != "<stdin>" else "Imported workflow")
+    ctx.open_db()
+    workflow = create_workflow(
+        name=name,
+        description=args.description,
+        workflow_json=json.dumps(prompt, ensure_ascii=False),
+        workflow_ui_json=json.dumps(loaded.ui_graph, ensure_ascii=False) if loaded.ui_graph else None,
+        source_format=loaded.source_format,
+        default_parameters=dict(loaded.a1111.parameters) if loaded.a1111 else None,
+        extracted_parameters=extracted,
+        is_default=args.default,
+    )
+    if ctx.as_json:
+        payload = workflow.model_dump(mode="json")
+        payload.update(detected_format=loaded.detected, warnings=warnings)
+        emit_json(success(payload))
+        return 0
+    for warning in warnings:
+        print(f"sftui: warning: {inert(warning)}", file=sys.stderr)
+    standard = sum(1 for p in extracted if p.get("standard"))
+    print(f"imported {inert(workflow.name)!s} ({workflow.id}) from {loaded.detected}: {len(prompt)} nodes, "
+          f"{standard} standard and {len(extracted) - standard} custom parameters{' [default]' if workflow.is_default else ''}")
+    return 0
+
+
+def convert(args: argparse.Namespace) -> int:
+    from sftui.workflows.formats import load_workflow
+    from sftui.workflows.validate import check_prompt
+
+    ctx = Context(args)
+    data, source = read_input(args.file)
+    loaded = load_workflow(data, source=source)
+    prompt, warnings, object_info = _resolve(ctx, loaded)
+    warnings += [w.message for w in check_prompt(prompt, object_info, source=source)]
+    for warning in warnings:
+        print(f"sftui: warning: {inert(warning)}", file=sys.stderr)
+    if ctx.as_json:
+        emit_json(success({"prompt": prompt, "detected_format": loaded.detected, "warnings": warnings}))
+    else:
+        print(json.dumps(prompt, indent=2, ensure_ascii=False))
+    return 0
+
+
+def list_(args: argparse.Namespace) -> int:
+    from sftui.db import list_workflows
+
+    ctx = Context(args)
+    ctx.open_db()
+    workflows = list_workflows()
+    if ctx.as_json:
+        emit_json(success(workflows))
+        return 0
+    if not workflows:
+        print("no workflows yet; import one with `sftui workflows import FILE`")
+    for wf in workflows:
+        star = "★" if wf.is_default else " "
+        print(f"{star} {wf.id}  {inert(wf.name)}  ({wf.generation_count} generations)")
+    return 0
+
+
+def show(args: argparse.Namespace) -> int:
+    from sftui.db import find_workflow
+
+    ctx = Context(args)
+    ctx.open_db()
+    wf = find_workflow(args.ref)
+    if ctx.as_json:
+        emit_json(success(wf))
+        return 0
+    print(f"{inert(wf.name)}  ({wf.id}){'  ★ default' if wf.is_default else ''}")
+    if wf.description:
+        print(inert(wf.description))
+    print(f"format: {wf.source_format}   generations: {wf.generation_count}")
+    for param in wf.extracted_parameters:
+        p = param if isinstance(param, dict) else param.model_dump()
+        bounds = f" [{p.get('min')}..{p.get('max')}]" if p.get("min") is not None or p.get("max") is not None else ""
+        print(f"  {p.get('key') or p.get('field')}: {inert(repr(p.get('value')))}{bounds}  {inert(p.get('label') or '')}")
+    return 0
+
+
+def update(args: argparse.Namespace) -> int:
+    from sftui.db import find_workflow, update_workflow
+
+    ctx = Context(args)
+    ctx.open_db()
+    patch: dict[str, Any] = {}
+    if args.name is not None:
+        patch["name"] = args.name
+    if args.description is not None:
+        patch["description"] = args.description
+    if args.default:
+        patch["is_default"] = True
+    if not patch:
+        raise UsageError("nothing to change: give --name, --description or --default")
+    wf = update_workflow(find_workflow(args.ref).id, **patch)
+    emit_json(success(wf)) if ctx.as_json else print(f"updated {inert(wf.name)} ({wf.id})")
+    return 0
+
+
+def delete(args: argparse.Namespace) -> int:
+    from sftui.db import delete_workflow, find_workflow
+
+    ctx = Context(args)
+    ctx.open_db()
+    wf = find_workflow(args.ref)
+    delete_workflow(wf.id)
+    emit_json(success({"id": wf.id, "deleted": True})) if ctx.as_json else print(f"deleted {inert(wf.name)} ({wf.id})")
+    return 0
