@@ -24,3 +24,32 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.delenv("SFTUI_DB", raising=False)
     monkeypatch.delenv("SFTUI_SERVER", raising=False)
+
+
+@pytest.fixture
+def simulator(tmp_path):
+    """A simulated ComfyUI on 127.0.0.1 (fast steps), for end-to-end tests."""
+    from sftui.comfy.simulator import SimulatorConfig, SimulatorThread
+
+    sim = SimulatorThread(SimulatorConfig(step_delay=0.005, node_delay=0.001, output_dir=tmp_path / "sim-out"))
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
+
+
+def run_cli(*args: str, env: dict | None = None, stdin: bytes | None = None, timeout: float = 60):
+    """Run the real `sftui` entry point in a subprocess, as a user would."""
+    import os
+    import subprocess
+    import sys
+
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "sftui", *args],
+        input=stdin,
+        capture_output=True,
+        env=full_env,
+        timeout=timeout,
+    )
