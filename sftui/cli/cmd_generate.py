@@ -96,16 +96,15 @@ def generate(args: argparse.Namespace) -> int:
 
 
 async def _run(ctx: Context, request):
-    from sftui.generation.service import GenerationService
+    from sftui.generation.runner import generate as run_generation
 
     async with ctx.client() as client:
-        service = GenerationService(db_path=ctx.db_path, client=client)
         if ctx.as_json:
-            return await service.generate(request, lambda e: emit_json(e.to_json()))
+            return await run_generation(request, db_path=ctx.db_path, client=client, sink=lambda e: emit_json(e.to_json()))
         from sftui.cli.progress import GenerationProgress
 
         with GenerationProgress() as progress:
-            return await service.generate(request, progress.handle)
+            return await run_generation(request, db_path=ctx.db_path, client=client, sink=progress.handle)
 
 
 def _print_summary(ctx: Context, gen: Any) -> None:
