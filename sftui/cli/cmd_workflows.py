@@ -56,78 +56,49 @@ def object_info_for(ctx: Context, *, required: bool, reason: str) -> dict | None
         return None
 
 
-def _resolve(ctx: Context, loaded: Any) -> tuple[dict, list[str], dict | None]:
-    from sftui.workflows.convert import resolve_api_prompt
+def _prepare(ctx: Context, ref: str):
+    from sftui.workflows.formats import load_workflow
+    from sftui.workflows.importer import needs_object_info, prepare_import
 
-    needs_info = loaded.api_prompt is None and loaded.ui_graph is not None
-    object_info = object_info_for(ctx, required=needs_info, reason="converting a UI-format workflow")
-    warnings = list(loaded.warnings)
-    if loaded.source_format == "a1111":
-        from sftui.workflows.apply import apply_parameters
-        from sftui.workflows.defaults import default_workflow
-
-        a1111 = loaded.a1111
-        applied = apply_parameters(default_workflow(), dict(a1111.parameters), prompt_text=a1111.prompt, negative_prompt=a1111.negative_prompt)
-        return applied.prompt, warnings, object_info
-    result = resolve_api_prompt(loaded, object_info)
-    if object_info is None:
-        warnings.append("server unreachable: validated without node definitions")
-    return result.prompt, warnings + list(result.warnings), object_info
+    data, source = read_input(ref)
+    loaded = load_workflow(data, source=source)
+    object_info = object_info_for(ctx, required=needs_object_info(loaded), reason="converting a UI-format workflow")
+    return prepare_import(loaded, object_info, source=source)
 
 
 def import_(args: argparse.Namespace) -> int:
     from sftui.db import create_workflow
-    from sftui.workflows.extract import extract_parameters
-    from sftui.workflows.formats import load_workflow
-    from sftui.workflows.validate import check_prompt
 
     ctx = Context(args)
-    data, source = read_input(args.file)
-    loaded = load_workflow(data, source=source)
-    prompt, warnings, object_info = _resolve(ctx, loaded)
-    warnings += [w.message for w in check_prompt(prompt, object_info, source=source)]
-    extracted = extract_parameters(prompt, object_info)
-    name = args.name or (Path(source).stem if source != "<stdin>" else "Imported workflow")
+    preview = _prepare(ctx, args.file)
     ctx.open_db()
-    workflow = create_workflow(
-        name=name,
-        description=args.description,
-        workflow_json=json.dumps(prompt, ensure_ascii=False),
-        workflow_ui_json=json.dumps(loaded.ui_graph, ensure_ascii=False) if loaded.ui_graph else None,
-        source_format=loaded.source_format,
-        default_parameters=dict(loaded.a1111.parameters) if loaded.a1111 else None,
-        extracted_parameters=extracted,
-        is_default=args.default,
-    )
+    workflow = create_workflow(**preview.create_kwargs(name=args.name, description=args.description, is_default=args.default))
     if ctx.as_json:
         payload = workflow.model_dump(mode="json")
-        payload.update(detected_format=loaded.detected, warnings=warnings)
+        payload.update(detected_format=preview.detected, warnings=preview.warnings)
         emit_json(success(payload))
         return 0
-    for warning in warnings:
-        print(f"sftui: warning: {inert(warning)}", file=sys.stderr)
-    standard = sum(1 for p in extracted if p.get("standard"))
-    print(f"imported {inert(workflow.name)!s} ({workflow.id}) from {loaded.detected}: {len(prompt)} nodes, "
-          f"{standard} standard and {len(extracted) - standard} custom parameters{' [default]' if workflow.is_default else ''}")
+    _print_warnings(preview.warnings)
+    standard = sum(1 for p in preview.extracted if p.get("standard"))
+    print(f"imported {inert(workflow.name)} ({workflow.id}) from {preview.detected}: {len(preview.prompt)} nodes, "
+          f"{standard} standard and {len(preview.extracted) - standard} custom parameters{' [default]' if workflow.is_default else ''}")
     return 0
 
 
 def convert(args: argparse.Namespace) -> int:
-    from sftui.workflows.formats import load_workflow
-    from sftui.workflows.validate import check_prompt
-
     ctx = Context(args)
-    data, source = read_input(args.file)
-    loaded = load_workflow(data, source=source)
-    prompt, warnings, object_info = _resolve(ctx, loaded)
-    warnings += [w.message for w in check_prompt(prompt, object_info, source=source)]
+    preview = _prepare(ctx, args.file)
+    _print_warnings(preview.warnings)
+    if ctx.as_json:
+        emit_json(success({"prompt": preview.prompt, "detected_format": preview.detected, "warnings": preview.warnings}))
+    else:
+        print(json.dumps(preview.prompt, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _print_warnings(warnings: list[str]) -> None:
     for warning in warnings:
         print(f"sftui: warning: {inert(warning)}", file=sys.stderr)
-    if ctx.as_json:
-        emit_json(success({"prompt": prompt, "detected_format": loaded.detected, "warnings": warnings}))
-    else:
-        print(json.dumps(prompt, indent=2, ensure_ascii=False))
-    return 0
 
 
 def list_(args: argparse.Namespace) -> int:
