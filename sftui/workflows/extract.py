@@ -105,25 +105,28 @@ def encoder_fields(g: Graph, node_id: str) -> tuple[str, ...]:
     )
 
 
-def trace_encoders(g: Graph, link: Link, seen: set[str]) -> list[str]:
-    """The text encoders whose conditioning reaches ``link``."""
-    node_id = link[0]
-    if node_id in seen or g.class_of(node_id) in CONDITIONING_ERASERS:
-        return []
-    seen.add(node_id)
-    if encoder_fields(g, node_id):
-        return [node_id]
-    inputs = g.linked_inputs(node_id, "CONDITIONING")
-    out_name = g.output_name(link)
-    if out_name is None and {"positive", "negative"} <= set(inputs) and link[1] in (0, 1):
-        out_name = ("positive", "negative")[link[1]]
-    if out_name:
-        # Pair nodes (ControlNetApplyAdvanced, …) carry positive and negative side by side.
-        matched = [i for i in inputs if i == out_name or i.startswith(out_name + "_") or out_name.startswith(i + "_")]
-        inputs = matched or inputs
+def trace_encoders(g: Graph, link: Link, seen: set[Link]) -> list[str]:
+    """The text encoders whose conditioning reaches ``link`` (iterative: chains can be long)."""
     found: list[str] = []
-    for name in inputs:
-        found += trace_encoders(g, g.link(node_id, name), seen)  # type: ignore[arg-type]
+    stack = [link]
+    while stack:
+        current = stack.pop()
+        node_id = current[0]
+        if current in seen or g.class_of(node_id) in CONDITIONING_ERASERS:
+            continue
+        seen.add(current)
+        if encoder_fields(g, node_id):
+            found.append(node_id)
+            continue
+        inputs = g.linked_inputs(node_id, "CONDITIONING")
+        out_name = g.output_name(current)
+        if out_name is None and {"positive", "negative"} <= set(inputs) and current[1] in (0, 1):
+            out_name = ("positive", "negative")[current[1]]
+        if out_name:
+            # Pair nodes (ControlNetApplyAdvanced, …) carry positive and negative side by side.
+            matched = [i for i in inputs if i == out_name or i.startswith(out_name + "_") or out_name.startswith(i + "_")]
+            inputs = matched or inputs
+        stack.extend(g.link(node_id, name) for name in reversed(inputs))  # type: ignore[misc]
     return found
 
 
@@ -198,8 +201,8 @@ def model_path(g: Graph, sampler: str) -> list[str]:
 def analyze(g: Graph) -> Roles:
     roles = Roles(samplers=find_samplers(g))
     chosen = set(roles.samplers)
-    pos_seen: set[str] = set()
-    neg_seen: set[str] = set()
+    pos_seen: set[Link] = set()
+    neg_seen: set[Link] = set()
     for sampler in roles.samplers:
         pos, neg = _conditioning_links(g, sampler)
         for link in pos:
@@ -242,3 +245,168 @@ def standard_values(g: Graph, roles: Roles) -> dict[str, Any]:
     if roles.model_root is not None:
         out["loras"] = [lora_config(g, n) for n in lora_chain(g, roles)]
     return out
+
+
+def read_text(g: Graph, encoders: list[str]) -> str | None:
+    """The text of the first encoder; through a link only when it comes straight from a string primitive."""
+    for node_id in encoders:
+        for name in encoder_fields(g, node_id):
+            value = g.inputs(node_id).get(name)
+            link = as_link(value)
+            if link is not None and link[0] in g.prompt:
+                source = g.inputs(link[0])
+                value = source.get("value") if list(source) == ["value"] else None
+            return value if isinstance(value, str) else None
+    return None
+
+
+# -- public API ------------------------------------------------------------------
+_LABELS = {
+    "checkpoint_name": "Checkpoint",
+    "vae_name": "VAE",
+    "width": "Width",
+    "height": "Height",
+    "batch_size": "Batch size",
+    "seed": "Seed",
+    "steps": "Steps",
+    "cfg_scale": "CFG scale",
+    "sampler_name": "Sampler",
+    "scheduler": "Scheduler",
+    "denoise": "Denoise",
+    "loras": "LoRAs",
+}
+_SELECT_KEYS = frozenset({"checkpoint_name", "vae_name", "sampler_name", "scheduler"})
+_WIDGET_TYPES = {"INT": "number", "FLOAT": "number", "STRING": "string", "BOOLEAN": "boolean", "COMBO": "select"}
+STANDARD_GROUP = "Generation"
+
+
+def read_parameters(prompt: dict[str, Any], object_info: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The workflow's current standard values (the keys ``apply_parameters`` takes) and its prompts."""
+    check_prompt(prompt)
+    g = Graph(prompt, object_info)
+    roles = analyze(g)
+    out = standard_values(g, roles)
+    if roles.positive:
+        out["prompt_text"] = read_text(g, roles.positive)
+    if roles.negative:
+        out["negative_prompt"] = read_text(g, roles.negative)
+    return out
+
+
+def extract_parameters(prompt: dict[str, Any], object_info: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """WorkflowParameter dicts (§6.4): the standard ones first, then every other widget input by node."""
+    check_prompt(prompt)
+    g = Graph(prompt, object_info)
+    roles = analyze(g)
+    covered = {t for targets in roles.targets.values() for t in targets}
+    covered |= {(n, f) for n in roles.positive + roles.negative for f in encoder_fields(g, n)}
+    params = [_standard(g, key, roles.targets[key]) for key in STANDARD_FIELDS if key in roles.targets]
+    if roles.model_root is not None:
+        chain = lora_chain(g, roles)
+        covered |= {(n, f) for n in chain for f in ("lora_name", "strength_model", "strength_clip")}
+        params.append(_loras(g, chain))
+    for node_id in g.prompt:
+        for name, value in g.inputs(node_id).items():
+            if (node_id, name) not in covered and as_link(value) is None:
+                param = _custom(g, node_id, name, value)
+                if param is not None:
+                    params.append(param)
+    return params
+
+
+def _limits(g: Graph, node_id: str, name: str) -> dict[str, Any]:
+    declared = g.server_input(node_id, name)
+    if declared is None:
+        return {"min": None, "max": None, "step": None, "options": None, "default": None}
+    options = list(declared.options) if declared.options is not None else None
+    return {"min": declared.min, "max": declared.max, "step": declared.step, "options": options, "default": declared.default}
+
+
+def _input_type(g: Graph, node_id: str, name: str) -> str | None:
+    node = g.node_def(node_id)
+    declared = node.inputs.get(name) if node is not None else None
+    return declared.kind if declared is not None else None
+
+
+def _standard(g: Graph, key: str, targets: list[Target]) -> dict[str, Any]:
+    node_id, name = targets[0]
+    kind = "seed" if key == "seed" else "select" if key in _SELECT_KEYS else "number"
+    return {
+        "key": key,
+        "standard": True,
+        "label": _LABELS[key],
+        "nodeId": node_id,
+        "field": name,
+        "type": kind,
+        "value": g.inputs(node_id)[name],
+        **_limits(g, node_id, name),
+        "group": STANDARD_GROUP,
+        "class_type": g.class_of(node_id),
+        "input_type": _input_type(g, node_id, name),
+        "targets": [{"nodeId": n, "field": f} for n, f in targets],
+    }
+
+
+def _loras(g: Graph, chain: list[str]) -> dict[str, Any]:
+    options = g.server.combo_options(LORA_CLASS, "lora_name") if g.server is not None and LORA_CLASS in g.server else None
+    return {
+        "key": "loras",
+        "standard": True,
+        "label": _LABELS["loras"],
+        "nodeId": chain[0] if chain else None,
+        "field": "lora_name",
+        "type": "loras",
+        "value": [lora_config(g, n) for n in chain],
+        "min": None,
+        "max": None,
+        "step": None,
+        "options": options,
+        "default": None,
+        "group": STANDARD_GROUP,
+        "class_type": LORA_CLASS,
+        "input_type": None,
+        "targets": [{"nodeId": n, "field": "lora_name"} for n in chain],
+    }
+
+
+def is_seed_name(name: str) -> bool:
+    return name in ("seed", "noise_seed") or name.endswith("_seed")
+
+
+def _custom_type(g: Graph, node_id: str, name: str, value: Any) -> tuple[str, str | None] | None:
+    node = g.node_def(node_id)
+    declared = node.inputs.get(name) if node is not None else None
+    if declared is not None:
+        if not declared.is_widget or (declared.kind == "STRING" and not isinstance(value, str)):
+            return None
+        seed_like = declared.control_after_generate or is_seed_name(name)
+        kind = "seed" if declared.kind == "INT" and seed_like else _WIDGET_TYPES[declared.kind]
+        return kind, declared.kind
+    if g.server is not None and g.server.get(g.class_of(node_id)) is not None:
+        return None  # an input the server does not declare (the frontend adds some): not a widget
+    if isinstance(value, bool):
+        return "boolean", None
+    if isinstance(value, (int, float)):
+        return ("seed" if isinstance(value, int) and is_seed_name(name) else "number"), None
+    return ("string", None) if isinstance(value, str) else None
+
+
+def _custom(g: Graph, node_id: str, name: str, value: Any) -> dict[str, Any] | None:
+    found = _custom_type(g, node_id, name, value)
+    if found is None:
+        return None
+    kind, input_type = found
+    title = g.title(node_id)
+    return {
+        "key": f"{node_id}.{name}",
+        "standard": False,
+        "label": f"{title} · {name}",
+        "nodeId": node_id,
+        "field": name,
+        "type": kind,
+        "value": value,
+        **_limits(g, node_id, name),
+        "group": title,
+        "class_type": g.class_of(node_id),
+        "input_type": input_type,
+    }

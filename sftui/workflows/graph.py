@@ -88,7 +88,10 @@ def check_prompt(prompt: Any) -> None:
 
 def fresh_copy(prompt: dict[str, Any]) -> dict[str, Any]:
     check_prompt(prompt)
-    out = copy.deepcopy(prompt)
+    try:
+        out = copy.deepcopy(prompt)
+    except RecursionError:
+        raise WorkflowError("the API prompt nests JSON too deeply to be a workflow") from None
     for node in out.values():
         node.setdefault("inputs", {})
     return out
