@@ -63,7 +63,8 @@ def apply_parameters(
     warnings: list[str] = []
     given = {k: v for k, v in parameters.items() if v is not None}
     custom = _split_custom(g, given)
-    if given.get("seed") == -1:
+    seed = given.get("seed")
+    if isinstance(seed, int) and not isinstance(seed, bool) and seed == -1:
         given["seed"] = random_seed(rng)
 
     roles = analyze(g)

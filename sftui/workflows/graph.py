@@ -237,7 +237,7 @@ class Graph:
             yield self.link(node_id, name)  # type: ignore[misc]
 
     def new_id(self) -> str:
-        numeric = [int(n) for n in self.prompt if n.isdigit()]
+        numeric = [int(n) for n in self.prompt if n.isascii() and n.isdigit() and len(n) < 16]
         candidate = max(numeric, default=0) + 1
         while str(candidate) in self.prompt:
             candidate += 1
