@@ -108,7 +108,7 @@ def _check_standard_type(key: str, value: Any) -> Any:
     if key in _FLOAT_KEYS:
         if not isinstance(value, (int, float)):
             raise ParameterError(f"{key}: expected a number, got {value!r}")
-        return float(value)
+        return _to_float(value, key)
     if key not in _INT_KEYS and not isinstance(value, str):
         raise ParameterError(f"{key}: expected a string, got {value!r}")
     if key == "seed" and value < 0:
@@ -130,7 +130,7 @@ def _apply_prompts(g: Graph, roles: Roles, text: str | None, negative: str | Non
     for name, value in (("prompt_text", text), ("negative_prompt", negative)):
         if value is not None and not isinstance(value, str):
             raise ParameterError(f"{name}: expected a string, got {type(value).__name__}")
-    for node_id in roles.ambiguous:
+    for node_id in roles.ambiguous if text is not None or negative is not None else ():
         warnings.append(f"{g.describe(node_id)} feeds both a positive and a negative input; it gets the positive prompt")
     if text is not None:
         if not roles.positive:
@@ -212,7 +212,14 @@ def _check_kind(kind: str, value: Any, where: str) -> Any:
     if not ok:
         expected = _KIND_WORDS.get(kind, "a number, string or boolean")
         raise ParameterError(f"{where}: expected {expected}, got {value!r}")
-    return float(value) if kind == "FLOAT" else value
+    return _to_float(value, where) if kind == "FLOAT" else value
+
+
+def _to_float(value: int | float, where: str) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        raise ParameterError(f"{where}: {value} is too large for a number") from None
 
 
 def _check_range(declared: InputDef, value: Any, where: str) -> None:

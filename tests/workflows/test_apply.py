@@ -159,6 +159,7 @@ def test_validation_against_object_info(object_info: dict[str, Any], params: dic
         ({"loras": [{"name": "a", "weight": 1}]}, {}, "loras[0]: unknown field 'weight'"),
         ({"loras": [{"name": "a", "strength_clip": "x"}]}, {}, "loras[0].strength_clip: expected a number, got 'x'"),
         ({}, {"prompt_text": 5}, "prompt_text: expected a string, got int"),
+        ({"cfg_scale": 10**400}, {}, f"cfg_scale: {10**400} is too large for a number"),
     ],
 )
 def test_parameter_errors_without_object_info(params: dict[str, Any], kwargs: dict[str, Any], message: str) -> None:

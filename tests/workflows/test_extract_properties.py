@@ -131,7 +131,7 @@ CLASSES = ["KSampler", "KSamplerAdvanced", "SamplerCustomAdvanced", "CFGGuider",
 INPUTS = ["model", "clip", "positive", "negative", "latent_image", "samples", "vae", "seed", "noise_seed", "text", "steps",
           "cfg", "width", "guider", "noise", "sigmas", "sampler", "conditioning_1", "lora_name", "strength_model", "ckpt_name"]
 IDS = ["1", "2", "3", "4", "5", "6", "7"]
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 2**53), st.floats(allow_nan=True), st.text(max_size=5))
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=5))
 json_values = st.recursive(scalars, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=3), kids, max_size=3),
                            max_leaves=6)
 links = st.tuples(st.sampled_from(IDS) | st.integers(0, 9), st.integers(-1, 3)).map(list)
