@@ -110,27 +110,30 @@ def parse_input(name: str, spec: Any, *, required: bool) -> InputDef:
 
 
 def parse_node_def(class_type: str, raw: dict[str, Any]) -> NodeDef:
-    section = raw.get("input") or {}
+    section = raw.get("input") if isinstance(raw.get("input"), dict) else {}
     inputs: dict[str, InputDef] = {}
     order: list[str] = []
-    declared_order = raw.get("input_order") or {}
+    declared_order = raw.get("input_order") if isinstance(raw.get("input_order"), dict) else {}
     for group in ("required", "optional"):
-        specs = section.get(group) or {}
-        names = [n for n in declared_order.get(group, []) if n in specs]
+        specs = section.get(group) if isinstance(section.get(group), dict) else {}
+        order_list = declared_order.get(group) if isinstance(declared_order.get(group), list) else []
+        names = [n for n in order_list if isinstance(n, str) and n in specs]
         names += [n for n in specs if n not in names]
         for name in names:
             inputs[name] = parse_input(name, specs[name], required=group == "required")
             order.append(name)
-    hidden = tuple((section.get("hidden") or {}).keys())
-    outputs = tuple(str(o) if not isinstance(o, list) else "COMBO" for o in raw.get("output") or ())
+    hidden_raw = section.get("hidden")
+    hidden = tuple(hidden_raw.keys()) if isinstance(hidden_raw, dict) else ()
+    raw_outputs = raw.get("output") if isinstance(raw.get("output"), list) else []
+    outputs = tuple(str(o) if not isinstance(o, list) else "COMBO" for o in raw_outputs)
     return NodeDef(
         class_type=class_type,
-        display_name=raw.get("display_name") or class_type,
-        category=raw.get("category") or "",
+        display_name=str(raw.get("display_name") or class_type),
+        category=str(raw.get("category") or ""),
         inputs=inputs,
         input_order=tuple(order),
         outputs=outputs,
-        output_names=tuple(raw.get("output_name") or outputs),
+        output_names=tuple(map(str, raw.get("output_name"))) if isinstance(raw.get("output_name"), list) else outputs,
         output_node=bool(raw.get("output_node")),
         hidden=hidden,
     )

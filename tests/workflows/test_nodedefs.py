@@ -35,3 +35,12 @@ def test_hidden_as_string_and_garbage_specs():
     assert parse_input("x", "PROMPT", required=False).kind == "LINK"
     assert parse_input("x", 42, required=True).link_types == ("*",)
     assert parse_input("x", ["INT", {"forceInput": True}], required=True).is_widget is False
+
+
+def test_malformed_definitions_never_raise():
+    from sftui.workflows.nodedefs import parse_node_def
+
+    for raw in ({"input": []}, {"input": {"required": [1, 2]}}, {"input": {"required": {"a": "INT"}}, "input_order": "x"},
+                {"output": "IMAGE", "output_name": 3, "input": {"hidden": ["PROMPT"]}}):
+        node = parse_node_def("X", raw)
+        assert node.class_type == "X"
