@@ -8,6 +8,7 @@ import peewee as pw
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from sftui.db.models import database
+from sftui.db.values import dump_json
 from sftui.errors import DatabaseError, NotFoundError, UsageError
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,6 +40,8 @@ def one_line(exc: ValidationError, what: str) -> str:
 
 
 def validate(schema: type[M], data: Any, what: str) -> M:
+    """Validate ``data`` as ``schema``; it must also be strict JSON as given (pydantic would turn inf into null)."""
+    dump_json(data, what)
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
@@ -46,6 +49,7 @@ def validate(schema: type[M], data: Any, what: str) -> M:
 
 
 def validate_as(adapter: TypeAdapter[T], data: Any, what: str) -> T:
+    dump_json(data, what)
     try:
         return adapter.validate_python(data)
     except ValidationError as exc:

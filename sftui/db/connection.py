@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,13 @@ class TrackedSqliteDatabase(pw.SqliteDatabase):
             self._connections.add(conn)
         return conn
 
+    def _set_pragmas(self, conn: sqlite3.Connection) -> None:
+        for name, value in self._pragmas:
+            if name == "journal_mode":
+                _switch_journal_mode(conn, value)
+            else:
+                conn.execute(f"PRAGMA {name} = {value}")
+
     def close_all(self) -> None:
         with self._connections_lock:
             connections = list(self._connections)
@@ -65,6 +73,31 @@ class TrackedSqliteDatabase(pw.SqliteDatabase):
         for conn in connections:
             conn.close()
         self._state.reset()
+
+
+def _switch_journal_mode(conn: sqlite3.Connection, mode: str) -> None:
+    """Set the journal mode, retrying while another process holds the file.
+
+    Switching to WAL needs an exclusive lock, and SQLite answers "database is
+    locked" at once (without the busy handler) while another connection is
+    switching or recovering, which happens when processes open a new file together.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            (current,) = conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()
+        except sqlite3.OperationalError as exc:
+            contended = "locked" in str(exc) or "busy" in str(exc)
+            if not contended or time.monotonic() > deadline:
+                raise
+        else:
+            if current.lower() == mode.lower():
+                return
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError(f"could not switch to journal_mode={mode} (still {current})")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,6 @@ def create_generation(
     if params.seed is not None:
         values.seed_to_db(params.seed)  # reject -1 ("random") before anything is written
     stored = params.model_dump(mode="json")
-    values.dump_json(stored, "parameters")
     values.parse_json_object_text(workflow_json_snapshot, "workflow_json_snapshot")
     if workflow_ui_snapshot is not None:
         values.parse_json_object_text(workflow_ui_snapshot, "workflow_ui_snapshot")

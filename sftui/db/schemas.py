@@ -11,13 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_serializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_serializer
 
 from sftui.db.values import SEED_MAX, parse_timestamp
 
 GenerationStatus = Literal["pending", "running", "completed", "failed"]
 
 UTCDateTime = Annotated[datetime, AfterValidator(parse_timestamp)]
+# Strict: a stored parameter must already have its type ("12" or True is not a seed).
+Int = Annotated[int, Strict()]
+Float = Annotated[float, Strict()]  # ints are still accepted (7 -> 7.0)
 
 
 def _none_as_empty_list(value: Any) -> Any:
@@ -42,8 +45,8 @@ class _Sparse(BaseModel):
 
 class LoraConfig(_Sparse):
     name: str
-    strength_model: float = 1.0
-    strength_clip: float = 1.0
+    strength_model: Float = 1.0
+    strength_clip: Float = 1.0
 
 
 class GenerationParameters(_Sparse):
@@ -53,14 +56,14 @@ class GenerationParameters(_Sparse):
     stored generation always has the resolved seed.
     """
 
-    width: int | None = None
-    height: int | None = None
-    steps: int | None = None
-    cfg_scale: float | None = None
-    seed: int | None = Field(default=None, ge=-1, le=SEED_MAX)
+    width: Int | None = None
+    height: Int | None = None
+    steps: Int | None = None
+    cfg_scale: Float | None = None
+    seed: Int | None = Field(default=None, ge=-1, le=SEED_MAX)
     sampler_name: str | None = None
     scheduler: str | None = None
-    batch_size: int | None = None
+    batch_size: Int | None = None
     checkpoint_name: str | None = None
     loras: list[LoraConfig] | None = None
 

@@ -26,7 +26,7 @@ from sftui.db.models import DEFAULT_PROFILE_ID, GenerationRow, ProfileRow, Sessi
 from sftui.db.schemas import Generation, GenerationParameters, Session, SessionDetail
 from sftui.errors import ConflictError, DatabaseError, NotFoundError, SftuiError, UsageError
 
-MAX_PAGE = 500
+MAX_PAGE = 1000
 
 
 class _Unset:

@@ -7,6 +7,7 @@ clock lives here (``utcnow``) so tests can freeze it by patching one name.
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -59,11 +60,36 @@ def format_timestamp(value: datetime) -> str:
 
 
 def dump_json(value: Any, what: str) -> str:
-    """Serialise to strict JSON (no NaN/Infinity), naming ``what`` on failure."""
+    """Serialise to strict JSON (no NaN/Infinity), naming the offending key on failure."""
     try:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"{what}: not storable as JSON ({exc})") from None
+    except (TypeError, ValueError, RecursionError) as exc:
+        where, bad = _first_unstorable(value, what) or (what, exc)
+        raise UsageError(f"{where}: not storable as JSON ({bad!r})") from None
+
+
+def _first_unstorable(value: Any, path: str, depth: int = 0) -> tuple[str, Any] | None:
+    if depth > 100:
+        return path, "nested too deeply"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path, value)
+    if value is None or isinstance(value, (str, int, bool)):
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{path}.{key!r}", key
+            found = _first_unstorable(item, f"{path}.{key}", depth + 1)
+            if found:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = _first_unstorable(item, f"{path}.{index}", depth + 1)
+            if found:
+                return found
+        return None
+    return path, value
 
 
 def parse_json_object_text(text: Any, what: str) -> dict[str, Any]:
