@@ -95,7 +95,7 @@ def create_generation(
             scheduler=params.scheduler,
             batch_size=1 if params.batch_size is None else params.batch_size,
             checkpoint_name=params.checkpoint_name,
-            loras_used=stored.get("loras", []),
+            loras_used=[lora.model_dump(mode="json") for lora in params.loras or []],
             status=STATUS_PENDING,
             outputs=[],
             output_files=[],

@@ -2,8 +2,9 @@
 
 ``model_dump(mode="json")`` is what the CLI prints, so field names are the
 design's. Optional keys of the free-form objects (parameters, parameter
-definitions, output files, error details) are left out of the dump when
-unset rather than printed as ``null``, so a stored object reads back as it was.
+definitions, output files, error details) that were never given are left
+out of the dump rather than printed as ``null``, so a stored object reads
+back as it was.
 """
 
 from __future__ import annotations
@@ -32,15 +33,15 @@ def _none_as_empty_dict(value: Any) -> Any:
 
 
 class _Sparse(BaseModel):
-    """Declared optional fields that are None are omitted from dumps; extra keys are kept."""
+    """Declared fields that were never given (and are None) are omitted from dumps; extra keys are kept."""
 
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     @model_serializer(mode="wrap")
-    def _drop_none(self, handler: Any) -> dict[str, Any]:
+    def _drop_unset(self, handler: Any) -> dict[str, Any]:
         data = handler(self)
-        declared = type(self).model_fields
-        return {key: value for key, value in data.items() if not (key in declared and value is None)}
+        declared, given = type(self).model_fields, self.model_fields_set
+        return {key: value for key, value in data.items() if key in given or key not in declared or value is not None}
 
 
 class LoraConfig(_Sparse):

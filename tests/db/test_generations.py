@@ -58,6 +58,9 @@ def test_minimal_parameters_get_the_design_defaults(database: pw.SqliteDatabase,
     assert (gen.batch_size, gen.batch_index, gen.loras_used, gen.seed, gen.width) == (1, 0, [], None, None)
     assert gen.workflow_id is None
     assert db.get_session(session.id).current_workflow_id is None
+    explicit_none = make_generation(session.id, parameters={"loras": None, "checkpoint_name": None, "seed": 7})
+    assert (explicit_none.loras_used, explicit_none.checkpoint_name, explicit_none.seed) == ([], None, 7)
+    assert explicit_none.parameters.model_dump(mode="json") == {"loras": None, "checkpoint_name": None, "seed": 7}
 
 
 def test_complete_fail_and_double_finish(
