@@ -22,9 +22,11 @@ if TYPE_CHECKING:
 # message, and with it previews arrive as type 4 frames that name their prompt.
 FEATURE_FLAGS_MESSAGE = json.dumps({"type": "feature_flags", "data": {"supports_preview_metadata": True}})
 
-# websockets drops the connection on a frame above max_size; keep that well above
-# the parser's own cap so that an oversized frame is skipped, not a reconnect.
-_TRANSPORT_MAX_SIZE = 2 * MAX_FRAME_BYTES
+# websockets drops the connection on a frame above max_size. A little headroom over
+# the parser's cap lets a slightly oversized frame be skipped rather than cost a
+# reconnect, and max_queue bounds what is buffered: at worst 8 such frames.
+_TRANSPORT_MAX_SIZE = MAX_FRAME_BYTES + 2**20
+_TRANSPORT_MAX_QUEUE = 8
 
 
 class ConnectionState(BaseModel):
@@ -87,6 +89,7 @@ async def open_socket(client: ComfyClient) -> ClientConnection:
         ssl=client_ssl_context(client.verify) if secure else None,
         open_timeout=client.connect_timeout,
         max_size=_TRANSPORT_MAX_SIZE,
+        max_queue=_TRANSPORT_MAX_QUEUE,
         ping_interval=20,
         ping_timeout=20,
         close_timeout=2,

@@ -213,7 +213,8 @@ def parse_text_frame(raw: str | bytes) -> ComfyEvent | None:
         return None
     model = EVENT_TYPES.get(message["type"])
     if model is None:
-        log.info("skipping a text frame of unknown type %r", message["type"][:80])
+        # Debug only: node packs broadcast their own types (e.g. system monitors) every second.
+        log.debug("skipping a text frame of unknown type %r", message["type"][:80])
         return None
     try:
         # A stray "type" inside data would clash with the model's own discriminator.

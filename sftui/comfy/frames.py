@@ -59,7 +59,8 @@ def parse_binary_frame(data: bytes) -> PreviewImage | None:
         return _legacy_preview(second, bytes(data[_HEADER.size :]))
     if event_type == PREVIEW_IMAGE_WITH_METADATA:
         return _metadata_preview(second, bytes(data[_HEADER.size :]))
-    log.info("skipping a binary frame of unknown type %d (%d bytes)", event_type, len(data))
+    # Debug only: newer servers may stream such frames (e.g. type 3 progress text) all the time.
+    log.debug("skipping a binary frame of unknown type %d (%d bytes)", event_type, len(data))
     return None
 
 

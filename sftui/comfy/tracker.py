@@ -46,6 +46,12 @@ _STABLE_AFTER_S = 10.0
 
 
 class ComfyWatcher:
+    """Owns the socket of one ``ComfyClient``; use one watcher per client id.
+
+    The server keeps a single socket per client id, so a second watcher on the
+    same client would silently take the events away from the first.
+    """
+
     def __init__(
         self,
         client: ComfyClient,
@@ -76,7 +82,6 @@ class ComfyWatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._finalizing: set[str] = set()
         self._first_attempt = asyncio.Event()
-        self._ever_connected = False
         self._closing = False
         self._runner: asyncio.Task[None] | None = None
 
@@ -172,9 +177,9 @@ class ComfyWatcher:
     async def _serve(self, ws: ClientConnection) -> str:
         self._current = self._current_node = None
         self._set_state(ConnectionState(status="connected"))
-        if self._ever_connected:
+        if self._handles:
+            # Events sent while we were away are gone: ask history and queue instead.
             self._spawn(self.refresh())
-        self._ever_connected = True
         self._first_attempt.set()
         try:
             async for message in ws:
