@@ -109,7 +109,7 @@ async def _run(ctx: Context, request):
 
 def _print_summary(ctx: Context, gen: Any) -> None:
     if gen.status == "completed":
-        files = [str(ctx.data_dir / f["path"]) for f in gen.output_files]
+        files = [str(ctx.data_dir / f.path) for f in gen.output_files if f.path]
         took = f" in {gen.generation_time_seconds:.2f}s" if gen.generation_time_seconds is not None else ""
         print(f"completed {gen.id}  seed {gen.seed}{took}")
         for path in files:

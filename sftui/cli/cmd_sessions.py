@@ -107,7 +107,8 @@ def generation_show(args: argparse.Namespace) -> int:
         print(f"negative: {inert(gen.negative_prompt)}")
     print(f"sampler:  {gen.sampler_name}/{gen.scheduler}  checkpoint: {inert(gen.checkpoint_name or '-')}")
     for f in gen.output_files:
-        print(f"output:   {ctx.data_dir / f['path']}")
+        if f.path:
+            print(f"output:   {ctx.data_dir / f.path}")
     return 0
 
 

@@ -25,15 +25,20 @@ class GenerationProgress:
             transient=False,
         )
         self.tasks: dict[str, TaskID] = {}
+        self.started = False
 
     def __enter__(self) -> "GenerationProgress":
-        self.progress.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.progress.__exit__(*exc)
+        # Started on the first event, so an early error prints nothing but itself.
+        if self.started:
+            self.progress.__exit__(*exc)
 
     def handle(self, event: GenerationEvent) -> None:
+        if not self.started:
+            self.started = True
+            self.progress.__enter__()
         data = event.data
         gid = data["id"]
         if event.event == "generation:queued":

@@ -33,12 +33,15 @@ class GenerationRunner:
         sink: EventSink | None = None,
         on_connection: Callable[[Any], None] | None = None,
         rng: random.Random | None = None,
+        require_connection: bool = True,
     ) -> None:
         self.data_dir = Path(db_path).parent
         self.client = client
         self.sink: EventSink = sink or (lambda _e: None)
         self.on_connection = on_connection
         self.planner = GenerationPlanner(client=client, rng=rng)
+        #: The CLI wants a clear error when the server is down; the TUI starts anyway and reconnects.
+        self.require_connection = require_connection
         self._watcher: Any = None
         self._tracking: dict[str, asyncio.Task] = {}
         self._prompt_ids: dict[str, str] = {}
@@ -54,7 +57,7 @@ class GenerationRunner:
     async def start(self) -> None:
         from sftui.comfy.tracker import ComfyWatcher
 
-        self._watcher = ComfyWatcher(self.client)
+        self._watcher = ComfyWatcher(self.client, require_connection=self.require_connection)
         await self._watcher.__aenter__()
         if self.on_connection is not None:
             self._connection_task = asyncio.create_task(self._forward_connection())
@@ -84,8 +87,10 @@ class GenerationRunner:
         Returns the rows as they are after submission (pending, or failed when the server
         rejected them) and the plan's warnings. Progress and the end arrive through ``sink``.
         """
-        plan = await self.planner.plan(request)
-        session = await asyncio.to_thread(_session_for, request.session)
+        return await self.submit_plan(await self.planner.plan(request), request.session)
+
+    async def submit_plan(self, plan: Plan, session_ref: str | None) -> tuple[list[Any], list[str]]:
+        session = await asyncio.to_thread(_session_for, session_ref)
         rows = []
         for item in plan.items:
             rows.append(await self._store_and_submit(session.id, plan, item))
@@ -187,9 +192,15 @@ def _session_for(ref: str | None) -> Any:
 
 
 async def generate(request: GenerateRequest, *, db_path: Path, client: Any, sink: EventSink | None = None) -> tuple[list[Any], list[str]]:
-    """Submit and wait for every generation of one request (the CLI's path)."""
-    async with GenerationRunner(db_path=db_path, client=client, sink=sink) as runner:
-        rows, warnings = await runner.submit(request)
+    """Submit and wait for every generation of one request (the CLI's path).
+
+    Planning comes first, so a bad request or a dead server fails before the socket
+    opens and before any row exists.
+    """
+    runner = GenerationRunner(db_path=db_path, client=client, sink=sink)
+    plan = await runner.planner.plan(request)
+    async with runner:
+        rows, warnings = await runner.submit_plan(plan, request.session)
         try:
             final = await runner.wait([row.id for row in rows])
         except BaseException:

@@ -92,3 +92,21 @@ def test_fresh_database_has_every_design_column(simulator, tmp_path):
         "id", "profile_id", "current_workflow_id", "title", "last_parameters", "generation_count",
         "completed_count", "failed_count", "created_at", "updated_at",
     } <= cols("comfyui_sessions")
+
+
+def test_human_output_lists_the_files_and_show_commands_work(simulator, tmp_path):
+    db = tmp_path / "h.db"
+    proc = run_cli("generate", "--server", simulator.url, "--prompt", "a [bold]fox[/bold] \x1b[31mred", "--seed", "7", "--steps", "2", "--session", "Foxes", "--db", str(db))
+    assert proc.returncode == 0, proc.stderr.decode()
+    out = proc.stdout.decode()
+    assert out.startswith("completed ") and "seed 7" in out
+    png = [line.strip() for line in out.splitlines() if line.strip().endswith(".png")]
+    assert png and all((tmp_path / p).is_file() or __import__("pathlib").Path(p).is_file() for p in png)
+    listing = run_cli("sessions", "list", "--db", str(db))
+    assert "Foxes" in listing.stdout.decode() and "1 generations (1 ok, 0 failed)" in listing.stdout.decode()
+    shown = run_cli("sessions", "show", "Foxes", "--db", str(db)).stdout.decode()
+    # Markup shows literally and the escape character never reaches the terminal.
+    assert "[bold]fox[/bold]" in shown and "\x1b" not in shown and "\\x1b[31mred" in shown
+    gen_id = out.split()[1]
+    detail = run_cli("generations", "show", gen_id, "--db", str(db)).stdout.decode()
+    assert "output:" in detail and "\x1b" not in detail

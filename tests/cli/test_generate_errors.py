@@ -95,12 +95,21 @@ def test_unreachable_server_json_envelope(db):
     assert envelope["error"]["code"] == "server_unreachable"
 
 
-def test_server_400_with_node_errors_records_the_failure(simulator, db):
-    # A checkpoint the server doesn't have is only a warning locally; the server rejects it (400, node_errors).
+def test_checkpoint_missing_on_server_is_refused_before_anything_is_stored(simulator, db):
+    before = _counts(db)
     proc = run_cli("generate", "--server", simulator.url, "--prompt", "x", "--checkpoint", "missing.safetensors", "--db", str(db))
+    _assert_one_line_error(proc, "missing.safetensors", "ckpt_name")
+    assert _counts(db) == before
+
+
+def test_server_400_with_node_errors_records_the_failure(simulator, db, reference_dir):
+    # The captured workflow names a checkpoint this server lacks: locally only a warning (the
+    # model list may be stale), and the server answers 400 with node_errors.
+    workflow = reference_dir / "workflow_ksampler_api.json"
+    proc = run_cli("generate", "--server", simulator.url, "--workflow", str(workflow), "--prompt", "x", "--db", str(db))
     err = proc.stderr.decode()
     assert proc.returncode != 0 and "Traceback" not in err
-    assert "missing.safetensors" in err
+    assert "tiny_sd15_random.safetensors" in err
     assert _unfinished(db) == 0
     con = sqlite3.connect(db)
     status, error = con.execute("SELECT status, error FROM comfyui_generations").fetchone()
