@@ -1,0 +1,118 @@
+"""The Textual app: wiring only. Screens do the work; ``launch`` builds the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from sftui.ui.backend import Backend, UISettings
+from sftui.ui.commands import SftuiCommands
+from sftui.ui.messages import ReportWorkerErrors
+
+# app.tcss first: the other files refine it.
+STYLE_FILES = ("app", "sidebar", "workflow_bar", "parameters", "timeline", "prompt", "modals")
+
+
+def styles_dir() -> Path:
+    """``styles/`` in a source or editable checkout, ``sftui/styles`` in a wheel."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "styles", package.parent / "styles"):
+        if (candidate / "app.tcss").is_file():
+            return candidate
+    raise FileNotFoundError(f"sftui's styles are missing (looked in {package / 'styles'} and {package.parent / 'styles'})")
+
+
+def css_paths() -> list[Path]:
+    folder = styles_dir()
+    return [folder / f"{name}.tcss" for name in STYLE_FILES if (folder / f"{name}.tcss").is_file()]
+
+
+class SftuiApp(ReportWorkerErrors, App[None]):
+    TITLE = "sftui"
+    CSS_PATH = css_paths()
+    COMMANDS = App.COMMANDS | {SftuiCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDING_GROUP_TITLE = "Global"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Save the draft and quit", priority=True),
+        Binding("f1", "help", "Help", id="app.help", tooltip="Keys of what has focus, and the global ones"),
+        Binding("ctrl+p", "command_palette", "Commands", id="app.command_palette", tooltip="Search every action"),
+    ]
+
+    def __init__(self, settings: UISettings, *, demo_server: Any = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.backend = Backend(settings)
+        self.demo_server = demo_server
+
+    def on_mount(self) -> None:
+        if self.settings.theme:
+            if self.settings.theme in self.available_themes:
+                self.theme = self.settings.theme
+            else:
+                self.notify(f"Unknown theme {self.settings.theme!r} in the config file.", severity="warning", markup=False)
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        if self.settings.server_configured or self.settings.demo:
+            self.open_main()
+        else:
+            from sftui.ui.screens.connect import ConnectScreen
+
+            self.push_screen(ConnectScreen())
+
+    def open_main(self, settings: UISettings | None = None) -> None:
+        """Show the main screen (replacing the connect screen), on new settings if given."""
+        from sftui.ui.screens.main import MainScreen
+
+        if settings is not None:
+            self.settings = settings
+            self.backend = Backend(settings)
+        if len(self.screen_stack) > 1:
+            self.switch_screen(MainScreen())
+        else:
+            self.push_screen(MainScreen())
+
+    @work(thread=True, group="demo", exclusive=True, exit_on_error=False)
+    def start_demo(self) -> None:
+        from sftui.ui.launch import start_demo
+
+        settings, server = start_demo(self.settings)
+        self.demo_server = server
+        self.call_from_thread(self.open_main, settings)
+
+    def action_help(self) -> None:
+        from sftui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(_help_context(self.screen.focused)))
+
+    async def action_quit(self) -> None:
+        from sftui.ui.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                await screen.prepare_to_quit()
+        self.exit()
+
+    async def on_unmount(self) -> None:
+        await self.backend.stop()
+
+
+def _help_context(widget: Any) -> str | None:
+    """The binding group of the focused widget or its nearest ancestor that has one."""
+    node = widget
+    while node is not None:
+        title = getattr(type(node), "BINDING_GROUP_TITLE", None)
+        if title:
+            return title
+        node = node.parent
+    return None
+
+
+def run_app(args: Any) -> int:
+    from sftui.ui.launch import run_app as launch
+
+    return launch(args)

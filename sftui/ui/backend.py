@@ -1,0 +1,410 @@
+"""The UI's one door to the services: storage calls, the runner's lifecycle, the local queue.
+
+No Textual here. Two kinds of methods:
+
+- plain methods wrap ``sftui.db`` (and the data directory it implies). They block,
+  so the UI calls them only from ``@work(thread=True)`` workers; ``sftui.db`` gives
+  each thread its own connection, so any worker may call any of them.
+- ``async`` methods run on the app's event loop (async workers): connecting,
+  generating, cancelling. Everything that happens later (progress, connection
+  changes, locally queued requests) reaches the UI through ``listener``.
+
+Generating while the server is away keeps the request here, in order, and submits
+it when the WebSocket reports "connected" again: nothing is planned or written
+before then, because planning needs the server's node definitions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from sftui.errors import NotFoundError, ServerUnreachable, SftuiError
+from sftui.generation.service import GenerateRequest
+
+log = logging.getLogger(__name__)
+
+CANCELLED = "cancelled by the user"
+PROBE_TIMEOUT = 3.0
+
+
+@dataclass(frozen=True)
+class UISettings:
+    """Everything the TUI was started with (command line over environment over config)."""
+
+    server_url: str
+    db_path: Path
+    server_configured: bool = True
+    demo: bool = False
+    images: str = "auto"
+    theme: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    verify_tls: bool = True
+    cache_dir: Path | None = None
+    #: Whether the database was chosen explicitly (``--db``/``$SFTUI_DB``); the demo keeps it then.
+    db_configured: bool = False
+
+    @property
+    def data_dir(self) -> Path:
+        return self.db_path.parent
+
+
+@dataclass(frozen=True)
+class ConnectionView:
+    """The header's view of the WebSocket: what it is doing and, when waiting, for how long."""
+
+    status: Literal["connecting", "connected", "reconnecting", "closed"]
+    retry_in: float | None = None
+    error: str | None = None
+    since: float = field(default_factory=time.monotonic)
+
+    def seconds_left(self, now: float | None = None) -> float | None:
+        if self.retry_in is None:
+            return None
+        return max(0.0, self.retry_in - ((now or time.monotonic()) - self.since))
+
+
+@dataclass(frozen=True)
+class LocalRequest:
+    """A generation asked for while disconnected: not planned, not stored, waiting here."""
+
+    id: str
+    request: GenerateRequest
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LocalQueueChanged:
+    requests: tuple[LocalRequest, ...]
+
+
+@dataclass(frozen=True)
+class LocalRequestFailed:
+    request: LocalRequest
+    message: str
+
+
+@dataclass(frozen=True)
+class GenerateOutcome:
+    rows: list[Any]
+    warnings: list[str]
+    #: Set when the request was kept locally because the server is away.
+    queued_locally: LocalRequest | None = None
+
+
+Listener = Callable[[Any], None]
+
+
+class Backend:
+    def __init__(self, settings: UISettings, *, listener: Listener | None = None) -> None:
+        self.settings = settings
+        self.listener: Listener = listener or (lambda _event: None)
+        self.connection = ConnectionView("connecting")
+        self.client: Any = None
+        self.runner: Any = None
+        self._pending: list[LocalRequest] = []
+        self._flush_lock = asyncio.Lock()
+        self._flush_task: asyncio.Task[None] | None = None
+        self._stopped = False
+        #: The last node definitions read, for synchronous checks (JSON editor validation).
+        self.object_info_cache: dict[str, Any] | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir
+
+    # -- storage (thread workers only) ------------------------------------------
+
+    def open(self) -> None:
+        from sftui.db import open_database
+
+        open_database(self.settings.db_path)
+
+    def list_sessions(self) -> list[Any]:
+        from sftui.db import list_sessions
+
+        return list_sessions()
+
+    def session_summary(self, session_id: str) -> Any:
+        from sftui.db import get_session_summary
+
+        return get_session_summary(session_id)
+
+    def session_page(self, session_id: str, *, before: str | None = None, limit: int = 25) -> Any:
+        from sftui.db import get_session
+
+        return get_session(session_id, limit=limit, before=before)
+
+    def create_session(self, title: str | None = None, workflow_id: str | None = None) -> Any:
+        from sftui.db import create_session
+
+        return create_session(title=title or None, workflow_id=workflow_id)
+
+    def rename_session(self, session_id: str, title: str) -> Any:
+        from sftui.db import update_session
+
+        return update_session(session_id, title=title)
+
+    def save_draft(self, session_id: str, draft: dict[str, Any]) -> Any:
+        from sftui.db import update_session
+
+        return update_session(session_id, draft=draft)
+
+    def set_session_workflow(self, session_id: str, workflow_id: str | None) -> Any:
+        from sftui.db import update_session
+
+        return update_session(session_id, current_workflow_id=workflow_id)
+
+    def delete_session(self, session_id: str) -> int:
+        from sftui.db import delete_session
+
+        return delete_session(session_id, data_dir=self.data_dir)
+
+    def generation(self, generation_id: str) -> Any:
+        from sftui.db import get_generation
+
+        return get_generation(generation_id)
+
+    def list_workflows(self) -> list[Any]:
+        from sftui.db import list_workflows
+
+        return list_workflows()
+
+    def workflow(self, workflow_id: str) -> Any:
+        from sftui.db import get_workflow
+
+        return get_workflow(workflow_id)
+
+    def default_workflow(self) -> Any:
+        from sftui.db import get_default_workflow
+
+        return get_default_workflow()
+
+    def set_default_workflow(self, workflow_id: str) -> Any:
+        from sftui.db import update_workflow
+
+        return update_workflow(workflow_id, is_default=True)
+
+    def delete_workflow(self, workflow_id: str) -> None:
+        from sftui.db import delete_workflow
+
+        delete_workflow(workflow_id)
+
+    def save_workflow_json(self, workflow_id: str, text: str, object_info: dict | None) -> Any:
+        """Store an edited API prompt and re-extract its parameters."""
+        from sftui.db import update_workflow
+        from sftui.workflows.extract import extract_parameters
+
+        prompt = parse_api_prompt(text)
+        return update_workflow(
+            workflow_id, workflow_json=text, extracted_parameters=extract_parameters(prompt, object_info)
+        )
+
+    def builtin_parameters(self, object_info: dict | None) -> list[dict[str, Any]]:
+        """The parameters of the built-in default workflow (used when nothing is saved)."""
+        from sftui.workflows.defaults import default_workflow
+        from sftui.workflows.extract import extract_parameters
+
+        return extract_parameters(default_workflow(), object_info)
+
+    def output_paths(self, generation: Any) -> list[Path]:
+        """The local files of a generation's outputs, in batch order, that exist."""
+        paths = []
+        for item in generation.output_files:
+            if item.path:
+                path = self.data_dir / item.path
+                if path.is_file():
+                    paths.append(path)
+        return paths
+
+    def mark_cancelled(self, generation_id: str) -> Any:
+        from sftui.db import fail_generation, get_generation
+
+        fail_generation(generation_id, error=CANCELLED)
+        return get_generation(generation_id)
+
+    # -- the server (async, on the app's loop) ----------------------------------
+
+    def _make_client(self) -> Any:
+        from sftui.comfy.client import ComfyClient
+
+        cache = self.settings.cache_dir / "object_info" if self.settings.cache_dir else None
+        return ComfyClient(
+            self.settings.server_url,
+            headers=self.settings.headers or None,
+            verify=self.settings.verify_tls,
+            cache_dir=cache,
+        )
+
+    async def probe(self) -> str | None:
+        """None when the server answers, else why not (one line)."""
+        client = self._client()
+        try:
+            await asyncio.wait_for(client.system_stats(), PROBE_TIMEOUT)
+        except SftuiError as exc:
+            return exc.message
+        except (TimeoutError, asyncio.TimeoutError):
+            return f"no answer within {PROBE_TIMEOUT:g} s"
+        return None
+
+    def _client(self) -> Any:
+        if self.client is None:
+            self.client = self._make_client()
+        return self.client
+
+    async def connect(self) -> None:
+        """Start the runner, retrying until the server answers; its watcher then reconnects by itself."""
+        from sftui.comfy.connection import BackoffPolicy
+        from sftui.generation.runner import GenerationRunner
+
+        backoff = BackoffPolicy(initial=1.0, cap=30.0)
+        attempt = 0
+        while not self._stopped:
+            runner = GenerationRunner(
+                db_path=self.settings.db_path,
+                client=self._client(),
+                sink=self._emit,
+                on_connection=self._on_connection,
+            )
+            try:
+                await runner.start()
+            except ServerUnreachable as exc:
+                attempt += 1
+                # No jitter: the header counts this down, so it must be the real wait.
+                delay = backoff.bound(attempt)
+                self._set_connection(ConnectionView("reconnecting", retry_in=delay, error=exc.message))
+                await asyncio.sleep(delay)
+                continue
+            self.runner = runner
+            return
+
+    async def object_info(self, *, refresh: bool = False) -> dict[str, Any]:
+        info = await self._client().get_object_info(refresh=refresh)
+        self.object_info_cache = info
+        return info
+
+    def _on_connection(self, state: Any) -> None:
+        self._set_connection(ConnectionView(state.status, retry_in=state.retry_in, error=state.last_error))
+
+    def _set_connection(self, view: ConnectionView) -> None:
+        self.connection = view
+        self._emit(view)
+        if view.status == "connected" and self._pending:
+            self._start_flush()
+
+    def _emit(self, event: Any) -> None:
+        try:
+            self.listener(event)
+        except Exception:  # a UI that is closing must not break the runner's tasks
+            log.exception("the UI could not take a backend event")
+
+    @property
+    def connected(self) -> bool:
+        return self.runner is not None and self.connection.status == "connected"
+
+    @property
+    def queue_length(self) -> int:
+        active = len(self.runner.active) if self.runner is not None else 0
+        return active + len(self._pending)
+
+    @property
+    def local_requests(self) -> tuple[LocalRequest, ...]:
+        return tuple(self._pending)
+
+    async def generate(self, request: GenerateRequest) -> GenerateOutcome:
+        """Submit now, or keep the request until the server is back (order is kept)."""
+        if not self.connected or self._pending:
+            local = self._queue_locally(request)
+            if self.connected:
+                self._start_flush()
+            return GenerateOutcome([], [], queued_locally=local)
+        try:
+            rows, warnings = await self.runner.submit(request)
+        except ServerUnreachable:
+            # Planning failed before anything was stored: keep it for the reconnect.
+            return GenerateOutcome([], [], queued_locally=self._queue_locally(request))
+        return GenerateOutcome(rows, warnings)
+
+    def _queue_locally(self, request: GenerateRequest) -> LocalRequest:
+        local = LocalRequest(f"local-{uuid.uuid4()}", request, datetime.now(timezone.utc))
+        self._pending.append(local)
+        self._emit(LocalQueueChanged(tuple(self._pending)))
+        return local
+
+    def _start_flush(self) -> None:
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        async with self._flush_lock:
+            while self._pending and self.connected:
+                local = self._pending[0]
+                try:
+                    await self.runner.submit(local.request)
+                except ServerUnreachable:
+                    return  # still away: the next "connected" tries again
+                except SftuiError as exc:
+                    self._emit(LocalRequestFailed(local, exc.message))
+                if local in self._pending:
+                    self._pending.remove(local)
+                self._emit(LocalQueueChanged(tuple(self._pending)))
+
+    async def cancel(self, generation_id: str) -> Any | None:
+        """Cancel a local, queued or running generation; returns the final row (None for a local one)."""
+        for local in self._pending:
+            if local.id == generation_id:
+                self._pending.remove(local)
+                self._emit(LocalQueueChanged(tuple(self._pending)))
+                return None
+        if self.runner is not None and generation_id in self.runner.active:
+            await self.runner.cancel(generation_id)
+        else:
+            # Not followed by this process (e.g. left over from an earlier run): settle the row.
+            with contextlib.suppress(NotFoundError):
+                return await asyncio.to_thread(self.mark_cancelled, generation_id)
+        return await asyncio.to_thread(self.generation, generation_id)
+
+    async def stop(self) -> None:
+        self._stopped = True
+        if self._flush_task is not None:
+            self._flush_task.cancel()
+        if self.runner is not None:
+            await self.runner.stop()
+            self.runner = None
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+
+
+def parse_api_prompt(text: str) -> dict[str, Any]:
+    """An API-format prompt from JSON text, or a one-line ``WorkflowError``."""
+    from sftui.errors import WorkflowError
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise WorkflowError(f"workflow JSON is invalid at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if not isinstance(data, dict) or not data:
+        raise WorkflowError("workflow JSON must be an object of nodes (API format)")
+    for node_id, node in data.items():
+        if not isinstance(node, dict) or not isinstance(node.get("class_type"), str):
+            raise WorkflowError(f"workflow JSON: node {node_id!r} has no class_type (is this the API format?)")
+    return data
+
+
+def backend_of(node: Any) -> Backend:
+    """The app's backend, from any widget or screen (the app keeps it as ``backend``)."""
+    return node.app.backend
+
+
+def settings_of(node: Any) -> UISettings:
+    return backend_of(node).settings

@@ -1,0 +1,155 @@
+"""One generation in the timeline: prompt, images, summary, status, and its actions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+from sftui.ui.backend import backend_of
+from sftui.ui.formatting import STATUS_SYMBOLS, local_timestamp, summary_line
+from sftui.ui.text import inert, inert_content
+from sftui.ui.widgets.generation_progress import GenerationProgress
+from sftui.ui.widgets.image_thumb import ImageThumb
+
+
+class GenerationCard(Widget, can_focus=True):
+    """A generation row as a card; ``local`` marks a request kept while disconnected."""
+
+    BINDING_GROUP_TITLE = "Generation"
+    BINDINGS = [
+        Binding("r", "reuse", "Reuse", id="generation.reuse", tooltip="Load this generation's prompt, workflow and parameters into the form"),
+        Binding("s", "copy_seed", "Copy seed", id="generation.copy_seed", tooltip="Copy the seed to the clipboard (OSC 52, works over SSH)"),
+        Binding("v", "view_json", "JSON", id="generation.view_json", tooltip="Show the exact API prompt this generation ran"),
+        Binding("enter", "open_image", "Open", id="generation.open_image", tooltip="Open the image full size"),
+    ]
+
+    generation: reactive[Any] = reactive(None, recompose=True, always_update=True)
+    """The row this card shows (``sftui.db.Generation``)."""
+
+    class ReuseRequested(Message):
+        def __init__(self, card: GenerationCard, generation: Any) -> None:
+            super().__init__()
+            self.card = card
+            self.generation = generation
+
+        @property
+        def control(self) -> GenerationCard:
+            return self.card
+
+    def __init__(self, generation: Any, *, local: bool = False) -> None:
+        super().__init__(classes=f"-{generation.status}" + (" -local" if local else ""))
+        self.local = local
+        self.set_reactive(GenerationCard.generation, generation)
+
+    @property
+    def generation_id(self) -> str:
+        return self.generation.id
+
+    def watch_generation(self, generation: Any) -> None:
+        for status in STATUS_SYMBOLS:
+            self.set_class(generation.status == status, f"-{status}")
+
+    def compose(self) -> ComposeResult:
+        gen = self.generation
+        yield Static(self._badge(), classes="card-status")
+        yield Static(inert_content(gen.prompt_text or "(no prompt)"), classes="card-prompt")
+        if gen.negative_prompt:
+            yield Static(Content("− ") + inert_content(gen.negative_prompt), classes="card-negative")
+        if gen.status == "completed":
+            yield from self._thumbnails()
+        summary = summary_line(gen)
+        if summary:
+            yield Static(inert_content(summary, single_line=True), classes="card-summary")
+        if gen.status == "failed":
+            yield Static(inert_content(gen.error or "failed", single_line=False), classes="card-error")
+        if gen.status in ("pending", "running"):
+            yield GenerationProgress(gen.status, local=self.local)
+
+    def _badge(self) -> Content:
+        gen = self.generation
+        label = "pending · not sent yet" if self.local else gen.status
+        return Content.assemble(
+            (f"{STATUS_SYMBOLS.get(gen.status, '?')} {label}", f"bold {_STATUS_STYLE.get(gen.status, '')}"),
+            ("  ", ""),
+            (local_timestamp(gen.created_at), "dim"),
+        )
+
+    def _thumbnails(self) -> ComposeResult:
+        paths = backend_of(self).output_paths(self.generation)
+        if not paths:
+            yield Static(inert_content("▣ no local image (outputs were not downloaded)"), classes="card-noimage")
+            return
+        with Horizontal(classes="card-images"):
+            for path in paths:
+                size = f"{self.generation.width}×{self.generation.height}" if self.generation.width else ""
+                yield ImageThumb(path, caption=inert(f"{path.name} {size}".strip(), single_line=True))
+
+    @property
+    def progress(self) -> GenerationProgress | None:
+        found = self.query(GenerationProgress)
+        return found.first() if found else None
+
+    # -- actions ---------------------------------------------------------------
+
+    def action_reuse(self) -> None:
+        if self.local:
+            self.notify("This request has not been sent yet; nothing to reuse.", severity="warning")
+            return
+        self.post_message(self.ReuseRequested(self, self.generation))
+
+    def action_copy_seed(self) -> None:
+        seed = self.generation.seed
+        if seed is None:
+            self.notify("This generation has no seed.", severity="warning")
+            return
+        self.app.copy_to_clipboard(str(seed))
+        self.notify(f"Seed {seed} copied to the clipboard.", markup=False)
+
+    def action_view_json(self) -> None:
+        from sftui.ui.screens.json_viewer import JsonViewerScreen
+
+        snapshot = self.generation.workflow_json_snapshot
+        if not snapshot:
+            self.notify("This generation has no stored workflow.", severity="warning")
+            return
+        self.app.push_screen(
+            JsonViewerScreen(
+                "API prompt of this generation",
+                _pretty(snapshot),
+                suggested_filename=f"generation-{self.generation.id[:8]}.json",
+            )
+        )
+
+    def action_open_image(self) -> None:
+        from sftui.ui.screens.image_preview import ImagePreviewScreen
+
+        paths = backend_of(self).output_paths(self.generation)
+        if not paths:
+            self.notify("This generation has no image to open.", severity="warning")
+            return
+        self.app.push_screen(ImagePreviewScreen(paths, 0))
+
+
+_STATUS_STYLE = {
+    "pending": "$text-muted",
+    "running": "$accent",
+    "completed": "$success",
+    "failed": "$error",
+}
+
+
+def _pretty(snapshot: str) -> str:
+    """The snapshot indented for reading; the same JSON value (key order kept)."""
+    try:
+        return json.dumps(json.loads(snapshot), indent=2, ensure_ascii=False)
+    except json.JSONDecodeError:
+        return snapshot

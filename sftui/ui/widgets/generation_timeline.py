@@ -1,0 +1,401 @@
+"""The session's history, chat-style: oldest at the top, newest at the bottom.
+
+Windowed, so a session of thousands of generations stays light:
+
+- it opens on the newest page (``get_session(limit=PAGE)``) and reads older
+  pages through ``next_cursor`` when the user scrolls near the top;
+- at most ``MAX_CARDS`` cards are mounted: moving one way releases cards at the
+  far end, and they are built again from the loaded rows on the way back;
+- it stays anchored at the bottom while the user is there, so new cards scroll in;
+- a running generation updates only its small ``GenerationProgress`` child.
+
+Rows that are loaded (``_items``) are plain pydantic objects; only the mounted
+slice ``_items[_lo:_hi]`` has widgets. Cards for requests kept while disconnected
+("local") always sit after the last row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from textual import on, work
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from sftui.ui.backend import LocalRequest, backend_of
+from sftui.ui.messages import ReportWorkerErrors
+from sftui.ui.widgets.generation_card import GenerationCard
+
+PAGE = 25
+MAX_CARDS = 60
+NEAR_EDGE = 3
+JUMP_PAGE = 500
+
+
+class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
+    BINDING_GROUP_TITLE = "History"
+    BINDINGS = [
+        Binding("down", "next_card", "Next", id="timeline.next", tooltip="Move to the next (newer) generation", show=False),
+        Binding("up", "previous_card", "Previous", id="timeline.previous", tooltip="Move to the previous (older) generation", show=False),
+        Binding("j", "next_card", "Next", id="timeline.next_vim", tooltip="Next generation (vim)", show=False),
+        Binding("k", "previous_card", "Previous", id="timeline.previous_vim", tooltip="Previous generation (vim)", show=False),
+        Binding("home,g", "oldest", "Oldest", id="timeline.oldest", tooltip="Jump to the first generation of the session", show=False),
+        Binding("end,G", "newest", "Newest", id="timeline.newest", tooltip="Jump to the latest generation", show=False),
+    ]
+
+    class PageLoaded(Message):
+        def __init__(self, session_id: str, older: bool, rows: list[Any], cursor: str | None, total: int) -> None:
+            super().__init__()
+            self.session_id = session_id
+            self.older = older
+            self.rows = rows
+            self.cursor = cursor
+            self.total = total
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session_id: str | None = None
+        self._items: list[Any] = []
+        self._lo = 0
+        self._hi = 0
+        self._cursor: str | None = None
+        self._total = 0
+        self._loading = False
+        self._shifting = False
+        self._local: list[Any] = []
+
+    # -- loading ---------------------------------------------------------------
+
+    def show_session(self, session_id: str | None) -> None:
+        """Forget what is shown and open ``session_id`` on its newest page."""
+        self.session_id = session_id
+        self._items, self._lo, self._hi, self._cursor, self._total = [], 0, 0, None, 0
+        self._loading = session_id is not None
+        self.remove_children()
+        self._local = []
+        if session_id is None:
+            self._show_empty()
+        else:
+            self._load_page(session_id, None, PAGE)
+
+    @work(thread=True, group="timeline-page", exit_on_error=False)
+    def _load_page(self, session_id: str, before: str | None, limit: int) -> None:
+        detail = backend_of(self).session_page(session_id, before=before, limit=limit)
+        if not get_current_worker().is_cancelled:
+            rows = list(reversed(detail.generations))
+            self.post_message(self.PageLoaded(session_id, before is not None, rows, detail.next_cursor, detail.total_generations))
+
+    @work(thread=True, group="timeline-page", exit_on_error=False)
+    def _load_all_older(self, session_id: str, before: str) -> None:
+        backend = backend_of(self)
+        rows: list[Any] = []
+        cursor: str | None = before
+        while cursor is not None and not get_current_worker().is_cancelled:
+            detail = backend.session_page(session_id, before=cursor, limit=JUMP_PAGE)
+            rows = list(reversed(detail.generations)) + rows
+            cursor = detail.next_cursor
+        self.post_message(self.PageLoaded(session_id, True, rows, None, len(rows)))
+
+    @on(PageLoaded)
+    async def _page_loaded(self, event: PageLoaded) -> None:
+        event.stop()
+        if event.session_id != self.session_id:
+            return
+        self._loading = False
+        self._cursor = event.cursor
+        known = {row.id for row in self._items}
+        rows = [row for row in event.rows if row.id not in known]
+        if not event.older:
+            self._total = event.total
+            self._items = rows + self._items
+            await self._remount(max(0, len(self._items) - MAX_CARDS), len(self._items))
+            self.anchor()
+            return
+        self._items = rows + self._items
+        self._lo += len(rows)
+        self._hi += len(rows)
+        if self._jump_pending:
+            self._jump_pending = False
+            await self._remount(0, min(len(self._items), MAX_CARDS))
+            self.anchor(False)
+            self.scroll_home(animate=False, immediate=True)
+            self._focus_card(0)
+        else:
+            await self._extend_top()
+
+    _jump_pending = False
+
+    # -- the mounted window ----------------------------------------------------
+
+    def _card(self, row: Any, local: bool = False) -> GenerationCard:
+        return GenerationCard(row, local=local)
+
+    @property
+    def cards(self) -> list[GenerationCard]:
+        return list(self.query_children(GenerationCard))
+
+    @property
+    def row_cards(self) -> list[GenerationCard]:
+        return [card for card in self.cards if not card.local]
+
+    async def _remount(self, lo: int, hi: int) -> None:
+        await self.remove_children()
+        self._lo, self._hi = lo, hi
+        widgets = [self._card(row) for row in self._items[lo:hi]] + [self._card(row, True) for row in self._local]
+        if widgets:
+            await self.mount_all(widgets)
+        else:
+            self._show_empty()
+
+    def _show_empty(self) -> None:
+        text = "No generations yet. Type a prompt below and press ctrl+j."
+        self.mount(Static(text, classes="timeline-empty", markup=False))
+
+    async def _extend_top(self) -> None:
+        """Mount the previous chunk of loaded rows above, releasing cards at the bottom."""
+        if self._lo == 0 or self._shifting:
+            return
+        self._shifting = True
+        try:
+            keep = self._visible_anchor()
+            new_lo = max(0, self._lo - PAGE)
+            cards = [self._card(row) for row in self._items[new_lo : self._lo]]
+            first = self.row_cards[0] if self.row_cards else None
+            await self.mount_all(cards, before=first) if first else await self.mount_all(cards)
+            self._lo = new_lo
+            if self._hi - self._lo > MAX_CARDS:
+                self.anchor(False)
+                await self._release(self.row_cards[MAX_CARDS:])
+                self._hi = self._lo + MAX_CARDS
+            self._restore_anchor(keep)
+        finally:
+            self._shifting = False
+
+    async def _extend_bottom(self) -> None:
+        if self._hi >= len(self._items) or self._shifting:
+            return
+        self._shifting = True
+        try:
+            keep = self._visible_anchor()
+            new_hi = min(len(self._items), self._hi + PAGE)
+            cards = [self._card(row) for row in self._items[self._hi : new_hi]]
+            await self._mount_after_rows(cards)
+            self._hi = new_hi
+            if self._hi - self._lo > MAX_CARDS:
+                drop = self._hi - self._lo - MAX_CARDS
+                await self._release(self.row_cards[:drop])
+                self._lo += drop
+            self._restore_anchor(keep)
+        finally:
+            self._shifting = False
+
+    async def _mount_after_rows(self, cards: list[GenerationCard]) -> None:
+        locals_ = [card for card in self.cards if card.local]
+        if locals_:
+            await self.mount_all(cards, before=locals_[0])
+        else:
+            await self.mount_all(cards)
+
+    async def _release(self, cards: list[GenerationCard]) -> None:
+        if cards:
+            await self.remove_children(cards)
+
+    def _visible_anchor(self) -> tuple[GenerationCard, float] | None:
+        """The first card in view and its offset, to keep it in place while cards come and go."""
+        for card in self.row_cards:
+            region = card.virtual_region
+            if region.bottom > self.scroll_y:
+                return card, region.y - self.scroll_y
+        return None
+
+    def _restore_anchor(self, keep: tuple[GenerationCard, float] | None) -> None:
+        if keep is None:
+            return
+        card, offset = keep
+
+        def restore() -> None:
+            if card.is_attached:
+                self.scroll_to(y=card.virtual_region.y - offset, animate=False, immediate=True)
+
+        self.call_after_refresh(restore)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._shifting or self.session_id is None:
+            return
+        if new_value <= NEAR_EDGE:
+            self._reach_top()
+        elif new_value >= self.max_scroll_y - NEAR_EDGE and self._hi < len(self._items):
+            self.call_next(self._extend_bottom)
+
+    def _reach_top(self) -> None:
+        if self._lo > 0:
+            self.call_next(self._extend_top)
+        elif self._cursor is not None and not self._loading and self.session_id is not None:
+            self._loading = True
+            self._load_page(self.session_id, self._cursor, PAGE)
+
+    # -- rows changing ---------------------------------------------------------
+
+    async def upsert(self, row: Any) -> None:
+        """Show a new or changed row of the open session."""
+        if row.session_id != self.session_id:
+            return
+        for index in range(len(self._items) - 1, -1, -1):
+            if self._items[index].id == row.id:
+                self._items[index] = row
+                card = self.card_for(row.id)
+                if card is not None:
+                    card.generation = row
+                return
+        at_end = self._hi == len(self._items)
+        self._items.append(row)
+        self._total += 1
+        if not at_end:
+            return
+        for empty in self.query_children(".timeline-empty"):
+            await empty.remove()
+        await self._mount_after_rows([self._card(row)])
+        self._hi += 1
+        if self._hi - self._lo > MAX_CARDS:
+            await self._release(self.row_cards[:1])
+            self._lo += 1
+
+    async def set_local(self, requests: tuple[LocalRequest, ...]) -> None:
+        """Cards for the requests kept while disconnected (this session's only)."""
+        mine = [local for local in requests if local.request.session == self.session_id]
+        if [r.id for r in self._local] == [local.id for local in mine]:
+            return
+        self._local = [_local_row(local) for local in mine]
+        await self.remove_children([card for card in self.cards if card.local])
+        if self._local:
+            for empty in self.query_children(".timeline-empty"):
+                await empty.remove()
+            await self.mount_all([self._card(row, True) for row in self._local])
+
+    def card_for(self, generation_id: str) -> GenerationCard | None:
+        for card in self.cards:
+            if card.generation.id == generation_id:
+                return card
+        return None
+
+    def mark_running(self, generation_id: str) -> None:
+        card = self.card_for(generation_id)
+        if card is not None and card.generation.status == "pending":
+            card.generation = card.generation.model_copy(update={"status": "running"})
+
+    def show_progress(self, generation_id: str, percent: float, node: str | None) -> None:
+        card = self.card_for(generation_id)
+        if card is not None and card.progress is not None:
+            card.progress.update_progress(percent, node)
+
+    def show_preview(self, generation_id: str, data: bytes) -> None:
+        card = self.card_for(generation_id)
+        if card is not None and card.progress is not None:
+            card.progress.show_preview(data)
+
+    @property
+    def loaded_rows(self) -> list[Any]:
+        return list(self._items)
+
+    @property
+    def window(self) -> tuple[int, int]:
+        return self._lo, self._hi
+
+    # -- keys ------------------------------------------------------------------
+
+    def _focused_index(self) -> int | None:
+        cards = self.cards
+        focused = self.screen.focused
+        return cards.index(focused) if focused in cards else None
+
+    def _focus_card(self, index: int) -> None:
+        cards = self.cards
+        if cards:
+            cards[max(0, min(index, len(cards) - 1))].focus()
+
+    async def action_next_card(self) -> None:
+        index = self._focused_index()
+        cards = self.cards
+        if index is None:
+            self._focus_card(len(cards) - 1)
+        elif index + 1 < len(cards):
+            cards[index + 1].focus()
+        elif self._hi < len(self._items):
+            await self._extend_bottom()
+            self._focus_after(cards[index])
+
+    def _focus_after(self, card: GenerationCard) -> None:
+        cards = self.cards
+        if card in cards and cards.index(card) + 1 < len(cards):
+            cards[cards.index(card) + 1].focus()
+
+    async def action_previous_card(self) -> None:
+        index = self._focused_index()
+        cards = self.cards
+        if index is None:
+            self._focus_card(len(cards) - 1)
+        elif index > 0:
+            cards[index - 1].focus()
+        elif self._lo > 0:
+            await self._extend_top()
+            self._focus_before(cards[index])
+        else:
+            self._reach_top()
+
+    def _focus_before(self, card: GenerationCard) -> None:
+        cards = self.cards
+        if card in cards and cards.index(card) > 0:
+            cards[cards.index(card) - 1].focus()
+
+    async def action_oldest(self) -> None:
+        if self.session_id is None:
+            return
+        if self._cursor is not None:
+            self._jump_pending = True
+            self._loading = True
+            self._load_all_older(self.session_id, self._cursor)
+            return
+        if self._lo > 0:
+            await self._remount(0, min(len(self._items), MAX_CARDS))
+        self.anchor(False)
+        self.scroll_home(animate=False, immediate=True)
+        self._focus_card(0)
+
+    async def action_newest(self) -> None:
+        if self._hi < len(self._items):
+            await self._remount(max(0, len(self._items) - MAX_CARDS), len(self._items))
+        self.anchor()
+        self._focus_card(len(self.cards) - 1)
+
+
+def _local_row(local: LocalRequest) -> Any:
+    """A pending row for a request not sent yet, so that it shows as a card."""
+    from sftui.db import Generation
+
+    request = local.request
+    params = request.parameters or {}
+    now = local.created_at or datetime.now(timezone.utc)
+    known = {k: params.get(k) for k in ("width", "height", "steps", "cfg_scale", "sampler_name", "scheduler", "checkpoint_name")}
+    seed = params.get("seed")
+    return Generation(
+        id=local.id,
+        session_id=request.session or "",
+        prompt_text=request.prompt_text,
+        negative_prompt=request.negative_prompt,
+        parameters={},
+        seed=seed if isinstance(seed, int) and seed >= 0 else None,
+        batch_size=int(params.get("batch_size") or 1),
+        loras_used=[],
+        status="pending",
+        outputs=[],
+        output_files=[],
+        batch_index=0,
+        created_at=now,
+        updated_at=now,
+        **{k: v for k, v in known.items() if v is not None},
+    )

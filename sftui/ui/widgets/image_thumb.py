@@ -1,0 +1,153 @@
+"""An image in a fixed number of rows: a thumbnail from the disk cache, or a live preview.
+
+Decoding runs in a thread worker that hands back a small ``PIL.Image``; the
+widget only swaps what it shows. With ``--images off``, or when the image
+cannot be read, a one-line text placeholder stands in its place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PIL import Image as PILImage
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from sftui.errors import SftuiError
+from sftui.ui.backend import settings_of
+from sftui.ui.text import inert_content
+
+
+def image_widget_class(mode: str) -> Any:
+    """The textual-image widget for an ``--images`` mode (``off`` has none)."""
+    from textual_image import widget as images
+
+    return {
+        "auto": images.Image,
+        "sixel": images.SixelImage,
+        "tgp": images.TGPImage,
+        "halfcell": images.HalfcellImage,
+        "unicode": images.UnicodeImage,
+    }[mode]
+
+
+class ImageThumb(Widget):
+    """Shows ``path`` (thumbnailed through the cache) or whatever ``show`` is given."""
+
+    DEFAULT_CSS = """
+    ImageThumb {
+        height: 8;
+        width: auto;
+        min-width: 10;
+        & > .thumb-image { height: 8; width: auto; }
+        & > .thumb-text { width: auto; max-width: 40; color: $text-muted; }
+    }
+    """
+
+    class Decoded(Message):
+        def __init__(self, thumb: ImageThumb, image: PILImage.Image) -> None:
+            super().__init__()
+            self.thumb = thumb
+            self.image = image
+
+        @property
+        def control(self) -> ImageThumb:
+            return self.thumb
+
+    class Failed(Message):
+        def __init__(self, thumb: ImageThumb, error: str) -> None:
+            super().__init__()
+            self.thumb = thumb
+            self.error = error
+
+        @property
+        def control(self) -> ImageThumb:
+            return self.thumb
+
+    def __init__(self, path: Path | None = None, *, caption: str = "image", id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.path = path
+        self.caption = caption
+        self._image_widget: Widget | None = None
+
+    @property
+    def mode(self) -> str:
+        return settings_of(self).images
+
+    def compose(self) -> ComposeResult:
+        placeholder = f"▣ {self.caption}" if self.mode == "off" else f"… {self.caption}"
+        yield Static(inert_content(placeholder, single_line=True), classes="thumb-text")
+
+    def on_mount(self) -> None:
+        if self.path is not None and self.mode != "off":
+            self._load_thumbnail(self.path)
+
+    @work(thread=True, exclusive=True, group="decode", exit_on_error=False)
+    def _load_thumbnail(self, path: Path) -> None:
+        from sftui.ui.thumbnails import load_thumbnail
+
+        cache = settings_of(self).cache_dir or _default_cache()
+        try:
+            image = load_thumbnail(path, cache)
+        except SftuiError as exc:
+            self.post_message(self.Failed(self, exc.message))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Decoded(self, image))
+
+    def show_preview(self, data: bytes) -> None:
+        """Decode a preview frame; a newer frame cancels one still waiting to be shown."""
+        if self.mode != "off":
+            self._decode_preview(data)
+
+    @work(thread=True, exclusive=True, group="decode", exit_on_error=False)
+    def _decode_preview(self, data: bytes) -> None:
+        from sftui.ui.thumbnails import decode_preview
+
+        try:
+            image = decode_preview(data)
+        except SftuiError as exc:
+            self.post_message(self.Failed(self, exc.message))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Decoded(self, image))
+
+    @on(Decoded)
+    async def _show_image(self, event: Decoded) -> None:
+        event.stop()
+        if self._image_widget is not None:
+            self._image_widget.image = event.image  # type: ignore[attr-defined]
+            return
+        try:
+            widget = image_widget_class(self.mode)(event.image, classes="thumb-image")
+        except Exception as exc:  # a terminal the renderer cannot serve: keep the text
+            self._show_text(f"▣ {self.caption} ({exc})")
+            return
+        await self.query(".thumb-text").remove()
+        self._image_widget = widget
+        await self.mount(widget)
+
+    @on(Failed)
+    def _show_failure(self, event: Failed) -> None:
+        event.stop()
+        if self._image_widget is None:
+            self._show_text(f"▣ {self.caption}: {event.error}")
+
+    def _show_text(self, text: str) -> None:
+        for static in self.query(".thumb-text").results(Static):
+            static.update(inert_content(text, single_line=True))
+
+    @property
+    def has_image(self) -> bool:
+        return self._image_widget is not None
+
+
+def _default_cache() -> Path:
+    from sftui.config import cache_dir
+
+    return cache_dir()
