@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -72,7 +73,7 @@ class Api:
 
 @asynccontextmanager
 async def running(config: SimulatorConfig | None = None, port: int = 0) -> AsyncIterator[Api]:
-    sim = Simulator(config or FAST)
+    sim = Simulator(dataclasses.replace(config or FAST))
     await sim.start("127.0.0.1", port)
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:

@@ -39,6 +39,7 @@ class Hub:
     def __init__(self) -> None:
         self.sockets: dict[str, web.WebSocketResponse] = {}
         self.flags: dict[str, dict[str, Any]] = {}
+        self.transports: set[asyncio.BaseTransport] = set()
         self._queue: asyncio.Queue[tuple[str, Any, str | None]] = asyncio.Queue()
         self._publisher: asyncio.Task[None] | None = None
 
@@ -46,14 +47,13 @@ class Hub:
         self._publisher = asyncio.get_running_loop().create_task(self._publish())
 
     async def stop(self) -> None:
+        """Cut every socket without a close frame: clients see a dead server (code 1006)."""
         if self._publisher is not None:
             self._publisher.cancel()
             await asyncio.gather(self._publisher, return_exceptions=True)
-        for ws in list(self.sockets.values()):
-            try:
-                await asyncio.wait_for(ws.close(), timeout=1.0)
-            except (asyncio.TimeoutError, ConnectionError, RuntimeError):
-                pass
+        for transport in list(self.transports):
+            transport.abort()  # type: ignore[attr-defined]
+        self.transports.clear()
         self.sockets.clear()
         self.flags.clear()
 

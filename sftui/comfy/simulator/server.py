@@ -130,6 +130,9 @@ class Simulator:
             sid = uuid.uuid4().hex
         self.hub.sockets[sid] = ws
         self.hub.flags[sid] = {}
+        transport = request.transport
+        if transport is not None:
+            self.hub.transports.add(transport)
         try:
             await self.hub.send_now("status", {"status": self.queue_info(), "sid": sid}, sid)
             if self.executor.client_id == sid and self.executor.last_node_id is not None:
@@ -150,6 +153,8 @@ class Simulator:
             # As in ComfyUI, this also drops a newer socket that reused the clientId.
             self.hub.sockets.pop(sid, None)
             self.hub.flags.pop(sid, None)
+            if transport is not None:
+                self.hub.transports.discard(transport)
         return ws
 
 

@@ -42,9 +42,9 @@ class SimulatorThread:
     def stop(self) -> None:
         if self._loop is None:
             return
-        future = asyncio.run_coroutine_threadsafe(self.simulator.stop(), self._loop)
         try:
-            future.result(timeout=_TIMEOUT)
+            asyncio.run_coroutine_threadsafe(self.simulator.stop(), self._loop).result(timeout=_TIMEOUT)
+            asyncio.run_coroutine_threadsafe(self._loop.shutdown_default_executor(), self._loop).result(timeout=_TIMEOUT)
         finally:
             self._shutdown_loop()
 
