@@ -1,0 +1,90 @@
+"""A Select over the server's choices that never loses a stored value."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from textual.content import Content
+from textual.widgets import Select
+
+from sftui.ui.text import inert_content
+
+NOT_ON_SERVER = " (not on server)"
+
+
+class ChoiceSelect(Select[Hashable]):
+    """Choices from ``/object_info`` (samplers, checkpoints, LoRA files, combo inputs).
+
+    A value that the server does not list (a generation made with a checkpoint that
+    has since been removed, or choices not loaded yet) is kept and marked
+    "(not on server)" instead of raising, so Reuse Settings never drops a value.
+    Labels are inert: file names may contain ``[brackets]``.
+    """
+
+    def __init__(
+        self,
+        choices: Sequence[Any],
+        value: Any = None,
+        *,
+        label: str,
+        allow_blank: bool = True,
+        prompt: str = "(none)",
+        id: str | None = None,
+        classes: str | None = None,
+        tooltip: str | None = None,
+    ) -> None:
+        self.label = label
+        self._choices: list[Any] = list(choices)
+        options = self._option_list(value)
+        self._offered = {option for _, option in options}
+        if not allow_blank and value is None and options:
+            value = options[0][1]
+        super().__init__(
+            options,
+            value=Select.NULL if value is None else value,
+            allow_blank=allow_blank or not options,
+            prompt=prompt,
+            compact=True,
+            id=id,
+            classes=classes,
+            tooltip=tooltip,
+        )
+
+    @property
+    def choices(self) -> list[Any]:
+        return list(self._choices)
+
+    def _option_list(self, current: Any) -> list[tuple[Content, Any]]:
+        options = [(inert_content(str(choice), single_line=True), choice) for choice in self._choices]
+        if current is not None and current not in self._choices:
+            options.append((inert_content(f"{current}{NOT_ON_SERVER}", single_line=True), current))
+        return options
+
+    def _install(self, current: Any) -> None:
+        options = self._option_list(current)
+        self._offered = {option for _, option in options}
+        if self.is_mounted:
+            self.set_options(options)
+        else:
+            # Before mount Select has no overlay to refill; only its option table changes.
+            self._setup_variables_for_options(options)
+
+    def set_choices(self, choices: Sequence[Any]) -> None:
+        """Replace the server's choices, keeping the current value."""
+        current = self.selection
+        self._choices = list(choices)
+        with self.prevent(Select.Changed):
+            self._install(current)
+        self.set_value(current)
+
+    def set_value(self, value: Any) -> None:
+        """Select ``value`` (None clears); an unknown value is kept and marked."""
+        if value is None:
+            if self._allow_blank:
+                self.value = Select.NULL
+            return
+        if value not in self._offered:
+            with self.prevent(Select.Changed):
+                self._install(value)
+        self.value = value

@@ -1,0 +1,137 @@
+"""The LoRA chain of the parameter panel: add, remove, and set both strengths."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Static
+
+from sftui.errors import ParameterError
+from sftui.ui.widgets.choice_select import ChoiceSelect
+from sftui.ui.widgets.number_input import NumberInput
+
+# LoraLoader declares strength_model/strength_clip as FLOAT in -100..100.
+STRENGTH_LIMIT = 100.0
+
+
+class _LoraRow(Horizontal):
+    """One LoraLoader: file, model strength, clip strength, remove."""
+
+    def __init__(self, position: int, config: dict[str, Any], choices: Sequence[str]) -> None:
+        super().__init__(classes="lora-row")
+        where = f"LoRA {position}"
+        self.name_select = ChoiceSelect(
+            choices, config.get("name"), label=f"{where} file", allow_blank=True, prompt="(choose a LoRA)",
+            classes="lora-name", tooltip="LoRA file (from the server's loras folder)",
+        )
+        self.model = NumberInput(
+            config.get("strength_model", 1.0), label=f"{where} model strength", integer=False,
+            minimum=-STRENGTH_LIMIT, maximum=STRENGTH_LIMIT, placeholder="model", classes="lora-strength",
+            tooltip="Strength on the model (UNet), -100 to 100; 1.0 is full strength",
+        )
+        self.clip = NumberInput(
+            config.get("strength_clip", 1.0), label=f"{where} clip strength", integer=False,
+            minimum=-STRENGTH_LIMIT, maximum=STRENGTH_LIMIT, placeholder="clip", classes="lora-strength",
+            tooltip="Strength on the text encoder (CLIP), -100 to 100",
+        )
+        self.where = where
+
+    def compose(self) -> ComposeResult:
+        yield self.name_select
+        yield self.model
+        yield self.clip
+        yield Button("✕", classes="lora-remove", compact=True, tooltip=f"Remove {self.where}")
+
+    def config(self) -> dict[str, Any]:
+        name = self.name_select.selection
+        if name is None:
+            raise ParameterError(f"{self.where}: choose a LoRA file or remove the row")
+        return {"name": name, "strength_model": float(self.model.number()), "strength_clip": float(self.clip.number())}  # type: ignore[arg-type]
+
+
+class LoraList(Vertical):
+    """LoRAs applied after the model loader, in order (the ``loras`` parameter)."""
+
+    @dataclass
+    class Changed(Message):
+        """A LoRA row was added or removed (edits inside rows arrive as Input/Select changes)."""
+
+        lora_list: LoraList
+
+        @property
+        def control(self) -> LoraList:
+            return self.lora_list
+
+    def __init__(self, loras: Sequence[dict[str, Any]] = (), *, choices: Sequence[str] = (), id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._choices = list(choices)
+        self._rows: list[_LoraRow] = [_LoraRow(i + 1, dict(c), self._choices) for i, c in enumerate(loras)]
+
+    def compose(self) -> ComposeResult:
+        yield Static("none", classes="lora-empty")
+        yield from self._rows
+        yield Button("+ Add LoRA", id="lora-add", compact=True, tooltip="Add a LoRA after the model loader")
+
+    def on_mount(self) -> None:
+        self._refresh_state()
+
+    def loras(self) -> list[dict[str, Any]]:
+        """The chain as ``{name, strength_model, strength_clip}``; ParameterError naming the row."""
+        return [row.config() for row in self._rows]
+
+    def set_loras(self, loras: Sequence[dict[str, Any]]) -> None:
+        old, self._rows = self._rows, [_LoraRow(i + 1, dict(c), self._choices) for i, c in enumerate(loras)]
+        for row in old:
+            row.remove()
+        if self.is_mounted:
+            self.mount_all(self._rows, before="#lora-add")
+        self._refresh_state()
+
+    def set_choices(self, choices: Sequence[str]) -> None:
+        self._choices = list(choices)
+        for row in self._rows:
+            row.name_select.set_choices(self._choices)
+        self._refresh_state()
+
+    def add(self) -> None:
+        row = _LoraRow(len(self._rows) + 1, {"name": self._choices[0] if self._choices else None}, self._choices)
+        self._rows.append(row)
+        self.mount(row, before="#lora-add")
+        self._refresh_state()
+        row.name_select.focus()
+        self.post_message(self.Changed(self))
+
+    def _refresh_state(self) -> None:
+        if not self.is_mounted:
+            return
+        self.query_one(".lora-empty", Static).display = not self._rows
+        add = self.query_one("#lora-add", Button)
+        add.disabled = not self._choices
+        add.tooltip = "Add a LoRA after the model loader" if self._choices else "The server lists no LoRA files"
+
+    @on(Button.Pressed, "#lora-add")
+    def _add_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.add()
+
+    @on(Button.Pressed, ".lora-remove")
+    def _remove_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        row = next((r for r in self._rows if event.button in r.children), None)
+        if row is None:
+            return
+        index = self._rows.index(row)
+        self._rows.remove(row)
+        row.remove()
+        self._refresh_state()
+        # Keep the keyboard user in the list: the next row's remove, else Add.
+        target = self._rows[min(index, len(self._rows) - 1)].query_one(".lora-remove") if self._rows else self.query_one("#lora-add")
+        if not target.disabled:
+            target.focus()
+        self.post_message(self.Changed(self))
