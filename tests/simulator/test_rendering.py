@@ -102,6 +102,8 @@ async def test_model_free_pixels_match_the_real_server(api: Api, reference_dir: 
     request = read_json(reference_dir / "model_free_post_prompt.json")["request"]
     entry, saved = await run_and_fetch(api, request["prompt"], node="4", extra_data=request["extra_data"])
     preview = await api.view(entry["outputs"]["5"]["images"][0])
+    async with api.session.get(api.url + read_json(reference_dir / "model_free_view.json")["4"]["url"]) as response:
+        assert (response.status, response.content_type) == (200, "image/png")
     real_saved = Image.open(reference_dir / "model_free_view_node4_output.png").convert("RGB")
     real_preview = Image.open(reference_dir / "model_free_view_node5_temp.png").convert("RGB")
     for ours, theirs in ((saved[0], real_saved), (preview, real_preview)):

@@ -122,8 +122,12 @@ async def test_queue_and_history_operations(api: Api, reference_dir: Path) -> No
     assert list((await api.request("GET", "/history"))[2]) == ids[1:]
     await api.request("POST", "/history", {"clear": True})
     assert (await api.request("GET", "/history"))[2] == {}
-    entry = (await api.request("GET", f"/history/{ids[0]}"))[2]
-    assert entry == {}
+    assert (await api.request("GET", f"/history/{ids[0]}"))[2] == {}
+    assert (await api.request("GET", "/api/queue"))[2] == {"queue_running": [], "queue_pending": []}
+    # After /free nothing is cached: the same prompt runs again instead of replaying.
+    assert (await api.request("POST", "/free", {"free_memory": True}))[0] == 200
+    again = await api.wait_history((await api.post_prompt({"prompt": model_free(reference_dir, 12)}))["prompt_id"])
+    assert again["status"]["messages"][1][1]["nodes"] == []
 
 
 async def test_queue_clear_and_interrupt_of_other_prompt(reference_dir: Path) -> None:

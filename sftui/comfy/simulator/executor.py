@@ -123,7 +123,14 @@ class PromptExecutor:
         return "UNIQUE_ID" in self.catalog.hidden(class_type).values()
 
     def _set_prompt(self, prompt: dict[str, Any]) -> None:
-        keys = {n: caching.signature(prompt, n, lambda x: self._changed(prompt, x), self._with_id) for n in prompt}
+        changed: dict[str, Any] = {}
+
+        def probe(node_id: str) -> Any:
+            if node_id not in changed:
+                changed[node_id] = self._changed(prompt, node_id)
+            return changed[node_id]
+
+        keys = {n: caching.signature(prompt, n, probe, self._with_id) for n in prompt}
         self.outputs.set_prompt(keys)
         self.ui.set_prompt(keys)
         live = {(n, prompt[n]["class_type"]) for n in prompt}

@@ -83,7 +83,9 @@ def noise(seed: str, width: int, height: int) -> Image.Image:
 def preview_frame(final: Image.Image, start: Image.Image, fraction: float) -> bytes:
     """A latent-preview-like JPEG: the latent-sized blend of noise and result, scaled to fit 512."""
     small = final.convert("RGB").resize(start.size, _RESAMPLE.BILINEAR)
-    frame = Image.blend(start, small, max(0.0, min(1.0, fraction)))
+    # Eased: like a real sampler, the picture's layout shows up well before the last step.
+    done = max(0.0, min(1.0, fraction))
+    frame = Image.blend(start, small, 1.0 - (1.0 - done) ** 2)
     frame = ImageOps.contain(frame, (PREVIEW_SIZE, PREVIEW_SIZE), _RESAMPLE.BILINEAR)
     out = io.BytesIO()
     frame.save(out, format="JPEG", quality=95)

@@ -182,7 +182,7 @@ class Routes:
     async def free(self, request: web.Request) -> web.Response:
         json_data = await request.json()
         if json_data.get("free_memory", False):
-            self.sim.free_memory_requested = True
+            self.sim.request_free_memory()
         return web.Response(status=200)
 
     async def post_history(self, request: web.Request) -> web.Response:

@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 class Simulator:
     """A fake ComfyUI 0.3.64 on one event loop; see the package docstring."""
 
+    dirs: dict[str, Path]
+    hub: Hub
+    catalog: Catalog
+    validator: PromptValidator
+    queue: PromptQueue
+    executor: PromptExecutor
+
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         self.config = config or SimulatorConfig()
         self.host = "127.0.0.1"
@@ -72,10 +79,8 @@ class Simulator:
         app.router.add_route("GET", "/{tail:.*}", _not_found)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
-        self.host, self.port = host, sockets[0].getsockname()[1] if sockets else port
+        await web.TCPSite(self._runner, host, port).start()
+        self.host, self.port = host, int(self._runner.addresses[0][1])
         self.url = f"http://{host}:{self.port}"
         self.hub.start()
         self._worker = asyncio.get_running_loop().create_task(self._work())
@@ -96,6 +101,13 @@ class Simulator:
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+
+    def request_free_memory(self) -> None:
+        """POST /free: drop the node caches now if idle, else once the running prompt is done."""
+        if self.queue.running:
+            self.free_memory_requested = True
+        else:
+            self.executor.reset_caches()
 
     def queue_info(self) -> dict[str, Any]:
         return {"exec_info": {"queue_remaining": self.queue.remaining()}}

@@ -50,7 +50,7 @@ class Handle:
         if name is not None:
             return f"<{name} object at 0x7f{self.digest[:10]}>"
         if self.kind == "CONDITIONING":
-            return f"[[tensor(...), {{'pooled_output': tensor(...)}}]]  # {' | '.join(self.texts)[:60]}"
+            return "[[tensor(...), {'pooled_output': tensor(...)}]]"
         return f"<{self.kind} {self.digest[:12]}>"
 
 
@@ -103,8 +103,8 @@ def tensor_repr(frames: list[Image.Image]) -> str:
     first = frames[0]
     bands = len(first.getbands())
 
-    def pixel(frame: Image.Image, x: int, y: int) -> str:
-        value = frame.getpixel((x, y))
+    def pixel(x: int, y: int) -> str:
+        value = first.getpixel((x, y))
         values = value if isinstance(value, tuple) else (value,)
         return "[" + ", ".join(f"{v / 255:.4f}" for v in values) + "]" if bands > 1 else f"{values[0] / 255:.4f}"
 
@@ -119,5 +119,5 @@ def tensor_repr(frames: list[Image.Image]) -> str:
         if y is None:
             rows.append("...")
             continue
-        rows.append("[" + cell_sep.join("..." if x is None else pixel(first, x, y) for x in axis(width)) + "]")
+        rows.append("[" + cell_sep.join("..." if x is None else pixel(x, y) for x in axis(width)) + "]")
     return "tensor([[" + row_sep.join(rows) + "]])"
