@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add(sub, "options", "sftui.cli.cmd_misc:options", "samplers, schedulers, models and size presets from the server", _server_opt())
     _add(sub, "locate", "sftui.cli.cmd_misc:locate", "print where config, database, outputs and log live")
+    _add(sub, "doctor", "sftui.cli.cmd_doctor:doctor", "check the database, the server and the terminal, and say what to fix", _server_opt())
+    dev = sub.add_parser("dev", help="developer tools").add_subparsers(dest="action", metavar="ACTION", required=True)
+    seed = _add(dev, "seed", "sftui.cli.cmd_dev:seed", "fill a database with realistic sessions and generations (benchmarks, manual checks)")
+    seed.add_argument("--sessions", type=int, default=10, metavar="N")
+    seed.add_argument("--generations", type=int, default=100, metavar="M", help="generations per session")
+    seed.add_argument("--rng-seed", type=int, default=1, metavar="N", help="random seed, for reproducible data")
     demo = sub.add_parser("demo-server", help="run the ComfyUI simulator", description="run the ComfyUI-compatible simulator (loopback only by default)")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8188)
