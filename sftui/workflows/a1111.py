@@ -145,8 +145,11 @@ def _generation_parameters(raw: dict[str, str], warnings: list[str], source: str
 
 
 def _number(text: str, kind: type) -> int | float | None:
+    text = text.strip()
+    if kind is int and text.lstrip("-").isascii() and text.lstrip("-").isdigit():
+        return int(text)  # exactly: a 64-bit seed does not survive a float
     try:
-        value = float(text.strip())
+        value = float(text)
     except ValueError:
         return None
     if value != value or value in (float("inf"), float("-inf")):
@@ -179,8 +182,8 @@ def map_sampler(label: str, schedule_type: str | None, warnings: list[str], sour
     elif suffix is not None:
         scheduler = suffix
     elif schedule_type is None:
-        # Legacy infotext without a suffix meant the sampler's plain sigmas.
-        scheduler = "normal"
+        # Legacy infotext without a suffix meant the sampler's plain sigmas (DDIM: its own uniform steps).
+        scheduler = "ddim_uniform" if sampler_name == "ddim" else "normal"
     else:
         scheduler = automatic
     return {"sampler_name": sampler_name, "scheduler": scheduler}

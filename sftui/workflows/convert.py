@@ -26,6 +26,7 @@ from sftui.workflows.convert_graph import (
     Node,
     SafeNodeDefs,
     attach_widgets,
+    one_line,
     collect_definitions,
     dedupe_node_ids,
     read_graph,
@@ -68,7 +69,12 @@ def ui_to_api(graph: dict, object_info: dict, *, rng: random.Random | None = Non
         raise ObjectInfoUnavailable(NEEDS_OBJECT_INFO)
     check_depth(graph, source="the UI graph")
     check_node_count(ui_node_count(graph), source="the UI graph")
-    return _Converter(graph, object_info, rng).run()
+    try:
+        return _Converter(graph, object_info, rng).run()
+    except WorkflowError as exc:
+        exc.message = one_line(exc.message)
+        exc.args = (exc.message,)
+        raise
 
 
 @dataclass(frozen=True)
@@ -128,10 +134,13 @@ class _Converter:
             apply_primitives(graph, self.warnings, self._label)
         prompt = self._emit(root)
         if self.dynamic_choices:
-            self.warnings.append(
+            self._warn(
                 "dynamic prompt choices {a|b} were resolved at random, as the browser does, in: " + ", ".join(self.dynamic_choices)
             )
-        return ConversionResult(prompt, self.warnings)
+        return ConversionResult(prompt, [one_line(w) for w in self.warnings])
+
+    def _warn(self, text: str) -> None:
+        self.warnings.append(one_line(text))
 
     def _label(self, node: Node) -> str:
         return f"node {node.key} ({node.type})"
@@ -142,12 +151,17 @@ class _Converter:
         """Nodes in graph order with subgraph instances expanded (iteratively, bounded)."""
         out: list[tuple[_Scope, Node]] = []
         stack: list[tuple[_Scope, list[Node], int]] = [(_Scope(root), list(root.nodes.values()), 0)]
+        visits = 0
         while stack:
             scope, nodes, index = stack.pop()
             if index >= len(nodes):
                 continue
             stack.append((scope, nodes, index + 1))
             node = nodes[index]
+            visits += 1
+            if visits > 4 * MAX_NODES:
+                # Subgraphs nested in subgraphs multiply; bound the walk, not just what it emits.
+                check_node_count(visits, source="the UI graph with its subgraphs expanded")
             if node.subgraph is not None:
                 # The frontend skips the inner nodes only of a muted/bypassed top-level instance.
                 if scope.instance is None and node.mode in (MODE_NEVER, MODE_BYPASS):
@@ -157,8 +171,7 @@ class _Converter:
                 continue
             if not node.is_virtual and node.mode not in (MODE_NEVER, MODE_BYPASS):
                 out.append((scope, node))
-                if len(out) > MAX_NODES:
-                    check_node_count(len(out), source="the UI graph with its subgraphs expanded", what="nodes")
+                check_node_count(len(out), source="the UI graph with its subgraphs expanded")
         return out
 
     def _emit(self, root: Graph) -> dict:
@@ -179,10 +192,10 @@ class _Converter:
     def _warn_about(self, scope: _Scope, node: Node) -> None:
         where = f"node {scope.exec_id(node)} ({node.type})"
         if self.defs.get(node.type) is None:
-            self.warnings.append(f"{where}: the server has no node type {node.type!r} (a custom node that is not installed?); its widget values could not be mapped")
+            self._warn(f"{where}: the server has no node type {node.type!r} (a custom node that is not installed?); its widget values could not be mapped")
         for widget in node.widgets:
             if widget.frontend_only_type:
-                self.warnings.append(f"{where}: widget {widget.name!r} is filled in by the browser at queue time; using its saved value")
+                self._warn(f"{where}: widget {widget.name!r} is filled in by the browser at queue time; using its saved value")
 
     def _title(self, node: Node) -> str:
         if node.title is not None:
@@ -243,13 +256,13 @@ class _Converter:
             return None
         link = scope.graph.links.get(entry.link)
         if link is None:
-            self.warnings.append(f'node {scope.exec_id(node)} ({node.type}) input "{entry.name}" refers to missing link {entry.link}; treated as unconnected')
+            self._warn(f'node {scope.exec_id(node)} ({node.type}) input "{entry.name}" refers to missing link {entry.link}; treated as unconnected')
             return None
         if scope.instance is not None and link.origin == SUBGRAPH_INPUT:
             return self._leave_subgraph(scope, link.origin_slot)
         origin = scope.graph.nodes.get(link.origin)
         if origin is None:
-            self.warnings.append(f'node {scope.exec_id(node)} ({node.type}) input "{entry.name}" is linked to missing node {link.origin}; dropped the link')
+            self._warn(f'node {scope.exec_id(node)} ({node.type}) input "{entry.name}" is linked to missing node {link.origin}; dropped the link')
             return None
         return _Step("out", scope, origin, link.origin_slot, wanted if wanted is not None else entry.type)
 

@@ -9,6 +9,7 @@ collide with root ids (or an earlier definition's) are renumbered from
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,14 @@ class Graph:
     links: dict[Any, Link]
     inputs: list[Slot] = field(default_factory=list)
     outputs: list[Slot] = field(default_factory=list)
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Messages stay one line even when a hostile file puts newlines in ids or names."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def node_key(value: Any) -> str | None:

@@ -27,7 +27,7 @@ MAX_INFOTEXT_CHARS = 1024 * 1024
 
 
 def megabytes(n: int) -> str:
-    return f"{n // (1024 * 1024)} MB"
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n} bytes"
 
 
 def check_depth(value: Any, *, source: str, limit: int = MAX_JSON_DEPTH) -> None:

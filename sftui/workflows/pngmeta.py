@@ -30,12 +30,14 @@ def read_png_text(data: bytes, *, source: str = "<input>") -> dict[str, str]:
     """All text chunks of a PNG as ``{keyword: text}`` (first chunk wins for a repeated keyword)."""
     if len(data) > MAX_PNG_BYTES:
         raise WorkflowError(f"PNG {source} is larger than {megabytes(MAX_PNG_BYTES)} (MAX_PNG_BYTES)")
-    _check_image_header(data, source)
     texts: dict[str, str] = {}
     stream = PngImagePlugin.ChunkStream(io.BytesIO(data[8:]))
+    header = b""
     seen_end = False
     while not seen_end:
         cid, length = _next_chunk(stream, source)
+        if not header and cid != b"IHDR":
+            raise WorkflowError(f"PNG {source} is corrupt: it does not start with an IHDR chunk")
         if cid in _TEXT_CHUNKS and length > MAX_PNG_TEXT_CHUNK:
             raise WorkflowError(
                 f"PNG {source} has a {cid.decode()} chunk of {length} bytes, more than {megabytes(MAX_PNG_TEXT_CHUNK)} (MAX_PNG_TEXT_CHUNK)"
@@ -45,19 +47,30 @@ def read_png_text(data: bytes, *, source: str = "<input>") -> dict[str, str]:
             stream.crc(cid, body)
         except (SyntaxError, struct.error):
             raise WorkflowError(f"PNG {source} is corrupt: bad checksum in its {cid.decode('latin-1')} chunk") from None
+        header = header or body
         if cid in _TEXT_CHUNKS:
             keyword, text = _decode_text_chunk(cid, body, source)
             texts.setdefault(keyword, text)
         seen_end = cid == b"IEND"
+    _check_image_header(header, source)
     return texts
 
 
-def _check_image_header(data: bytes, source: str) -> None:
-    """Let Pillow parse the header (IHDR) and apply its decompression-bomb limit."""
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def _check_image_header(ihdr: bytes, source: str) -> None:
+    """Let Pillow parse the header and apply its decompression-bomb limit.
+
+    Pillow is handed only the IHDR (and an empty IDAT), so its own 1 MB text
+    limit does not reject large ComfyUI workflows; the text was checked above.
+    """
+    minimal = PNG_MAGIC + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", b"") + _chunk(b"IEND", b"")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+            with Image.open(io.BytesIO(minimal), formats=["PNG"]) as image:
                 image.size  # noqa: B018 - parsing the header is the check
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise WorkflowError(
@@ -81,7 +94,7 @@ def _read_body(stream: PngImagePlugin.ChunkStream, length: int, source: str) -> 
     assert stream.fp is not None
     body = stream.fp.read(length)
     if len(body) < length:
-        raise WorkflowError(f"PNG {source} is truncated: a chunk ends {length - len(body)} bytes early")
+        raise WorkflowError(f"PNG {source} is truncated: a chunk claims {length} bytes but only {len(body)} remain")
     return body
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sftui.errors import WorkflowError
 from sftui.workflows.convert import valid_connection
 from sftui.workflows.convert_widgets import MEDIA_UPLOAD_FLAGS
-from sftui.workflows.convert_graph import SafeNodeDefs
+from sftui.workflows.convert_graph import SafeNodeDefs, one_line
 from sftui.workflows.nodedefs import InputDef, NodeDef, NodeDefs
 
 UINT64_MAX = 2**64 - 1
@@ -54,9 +54,9 @@ def check_prompt(prompt: dict, object_info: dict | None, *, source: str = "workf
 
 def validate_prompt(prompt: dict, object_info: dict | None, *, source: str = "workflow") -> list[WorkflowIssue]:
     if not isinstance(prompt, dict):
-        return [WorkflowIssue(None, None, None, f"{source} is not an API prompt: expected an object of nodes")]
+        return [WorkflowIssue(None, None, None, one_line(f"{source} is not an API prompt: expected an object of nodes"))]
     if not prompt:
-        return [WorkflowIssue(None, None, None, f"{source} has no nodes")]
+        return [WorkflowIssue(None, None, None, one_line(f"{source} has no nodes"))]
     defs = SafeNodeDefs(object_info) if isinstance(object_info, dict) else None
     checker = _Checker(prompt, defs)
     for node_id, node in prompt.items():
@@ -78,7 +78,7 @@ class _Checker:
             where = f"node {node_id}" + (f" ({class_type})" if class_type else "")
             where += f' input "{field}"' if field is not None else ""
             where += ": "
-        self.issues.append(WorkflowIssue(node_id, class_type, field, where + text, severity))  # type: ignore[arg-type]
+        self.issues.append(WorkflowIssue(node_id, class_type, field, one_line(where + text), severity))  # type: ignore[arg-type]
 
     def node_def(self, class_type: Any) -> NodeDef | None:
         return self.defs.get(class_type) if self.defs is not None and isinstance(class_type, str) else None

@@ -240,3 +240,18 @@ def test_resolve_api_prompt(object_info: dict) -> None:
     assert str(excinfo.value) == (
         "converting a UI-format workflow needs the server's node definitions: connect to a server or pass --object-info PATH"
     )
+
+
+def test_nested_subgraph_expansion_is_bounded(object_info: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sftui.workflows.limits.MAX_NODES", 50)
+    ids = [f"6666666{i}-6666-4666-8666-666666666666" for i in range(4)]
+    definitions = [{"id": ids[3], "name": "leaf", "nodes": [{"id": 1, "type": "EmptyImage", "widgets_values": [8, 8, 1, 0]}], "links": []}]
+    for level in range(3):
+        definitions.append({"id": ids[level], "name": f"level {level}", "nodes": [{"id": n, "type": ids[level + 1]} for n in range(1, 6)], "links": []})
+    graph = {"nodes": [{"id": 1, "type": ids[0]}], "links": [], "definitions": {"subgraphs": definitions}}
+    with pytest.raises(WorkflowError) as excinfo:
+        ui_to_api(graph, object_info)
+    assert str(excinfo.value) == "the UI graph with its subgraphs expanded has 51 nodes, more than the limit of 50 (MAX_NODES)"
+    definitions[1]["nodes"] = definitions[1]["nodes"][:1]
+    prompt = ui_to_api(graph, object_info).prompt
+    assert len(prompt) == 5 * 1 * 5 and all(key.count(":") == 4 for key in prompt)
