@@ -37,9 +37,11 @@ class ChoiceSelect(Select[Hashable]):
         self.label = label
         self._choices: list[Any] = list(choices)
         options = self._option_list(value)
+        # Select applies its value only on mount; until then this is what it will show.
+        self._wanted: Any = value
         self._offered = {option for _, option in options}
         if not allow_blank and value is None and options:
-            value = options[0][1]
+            value = self._wanted = options[0][1]
         super().__init__(
             options,
             value=Select.NULL if value is None else value,
@@ -50,6 +52,17 @@ class ChoiceSelect(Select[Hashable]):
             classes=classes,
             tooltip=tooltip,
         )
+
+    def on_mount(self) -> None:
+        if self.value != self._wanted and self._wanted is not None:
+            self.value = self._wanted
+
+    @property
+    def selection(self) -> Any:
+        """The chosen value, None when blank (also before mount)."""
+        if not self.is_mounted:
+            return self._wanted
+        return super().selection
 
     @property
     def choices(self) -> list[Any]:
@@ -82,8 +95,10 @@ class ChoiceSelect(Select[Hashable]):
         """Select ``value`` (None clears); an unknown value is kept and marked."""
         if value is None:
             if self._allow_blank:
+                self._wanted = None
                 self.value = Select.NULL
             return
+        self._wanted = value
         if value not in self._offered:
             with self.prevent(Select.Changed):
                 self._install(value)

@@ -30,6 +30,7 @@ class ParameterField(Vertical):
         self.label = label
         self._controls = controls
         self._errors: dict[int, str] = {}
+        self._shown: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
@@ -64,6 +65,9 @@ class ParameterField(Vertical):
 
     def _show(self) -> None:
         message = self.error
+        if message == self._shown:
+            return  # an update re-lays out the whole panel: only on a real change
+        self._shown = message
         self.set_class(message is not None, "-has-error")
         if self.is_mounted:
             self.query_one(".field-error", Static).update(inert_content(f"⚠ {message}" if message else "", single_line=True))

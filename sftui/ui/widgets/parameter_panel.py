@@ -259,7 +259,8 @@ class ParameterPanel(Widget):
         field = next((a for a in widget.ancestors_with_self if isinstance(a, ParameterField)), None)
         if field is not None:
             field.set_error(error.message, source=widget)
-        focus_target = widget if widget.focusable else next(iter(widget.query("Input, Select")), None)
+        inside = [*widget.query("Input.-invalid"), *widget.query("Input, Select")]
+        focus_target = widget if widget.focusable else next(iter(inside), None)
         if focus_target is not None and self.is_mounted:
             focus_target.focus()
 

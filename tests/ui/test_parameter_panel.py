@@ -1,0 +1,269 @@
+"""The parameter panel: Reuse Settings round trip, inline refusals, seed, LoRAs, keyboard, 80 columns."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Button, Select
+
+from sftui.errors import ParameterError
+from sftui.ui.widgets.parameter_field import ParameterField
+from sftui.ui.widgets.parameter_panel import ParameterPanel
+from sftui.workflows.apply import SEED_LIMIT
+from sftui.workflows.extract import extract_parameters
+from sftui.workflows.options import build_options
+from tests.ui.modal_host import ModalHost, paste, screen_text, wait_until
+
+CHECKPOINTS = ["sd_xl_base_1.0.safetensors", "[v1-5] pruned.safetensors"]
+LORAS = ["detail_tweaker_xl.safetensors", "add_brightness.safetensors"]
+
+PROMPT = {
+    "1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd_xl_base_1.0.safetensors"}},
+    "2": {"class_type": "CLIPTextEncode", "inputs": {"text": "a cat", "clip": ["1", 1]}},
+    "3": {"class_type": "CLIPTextEncode", "inputs": {"text": "blurry", "clip": ["1", 1]}},
+    "4": {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 768, "batch_size": 1}},
+    "5": {"class_type": "KSamplerAdvanced", "inputs": {
+        "add_noise": "enable", "noise_seed": 5, "steps": 20, "cfg": 7.0, "sampler_name": "euler", "scheduler": "normal",
+        "start_at_step": 0, "end_at_step": 10000, "return_with_leftover_noise": "disable",
+        "model": ["1", 0], "positive": ["2", 0], "negative": ["3", 0], "latent_image": ["4", 0]}},
+    "6": {"class_type": "VAEDecode", "inputs": {"samples": ["5", 0], "vae": ["1", 2]}},
+    "7": {"class_type": "SaveImage", "inputs": {"filename_prefix": "sftui", "images": ["6", 0]}},
+    "8": {"class_type": "PrimitiveBoolean", "inputs": {"value": True}},
+}
+
+STORED = {
+    "width": 832, "height": 1216, "batch_size": 2, "steps": 30, "cfg_scale": 6.5, "sampler_name": "dpmpp_2m",
+    "scheduler": "karras", "seed": 123456789, "checkpoint_name": "[v1-5] pruned.safetensors",
+    "loras": [
+        {"name": "detail_tweaker_xl.safetensors", "strength_model": 0.6, "strength_clip": 0.4},
+        {"name": "removed_since.safetensors", "strength_model": 1.0, "strength_clip": -0.5},
+    ],
+    "5.add_noise": "disable", "5.start_at_step": 3, "5.end_at_step": 25, "5.return_with_leftover_noise": "enable",
+    "7.filename_prefix": "cats [night]", "8.value": False, "count": 3,
+}
+
+
+@pytest.fixture(scope="module")
+def object_info(reference_dir: Path) -> dict[str, Any]:
+    info = json.loads((reference_dir / "object_info.json").read_text(encoding="utf-8"))
+    # The capture's server had no models; give it some, in both places the UI reads them.
+    info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0] = list(CHECKPOINTS)
+    info["LoraLoader"]["input"]["required"]["lora_name"][0] = list(LORAS)
+    return info
+
+
+@pytest.fixture
+def params(object_info: dict[str, Any]) -> list[dict[str, Any]]:
+    return extract_parameters(copy.deepcopy(PROMPT), object_info)
+
+
+@pytest.fixture
+def options(object_info: dict[str, Any]) -> dict[str, Any]:
+    return build_options(object_info)
+
+
+def host() -> ModalHost:
+    return ModalHost(lambda: iter([ParameterPanel(id="parameters")]))
+
+
+async def ready(pilot: Any, options: dict[str, Any], params: list[dict[str, Any]]) -> ParameterPanel:
+    panel = pilot.app.query_one(ParameterPanel)
+    panel.options = options
+    panel.workflow_parameters = params
+    await pilot.pause()
+    return panel
+
+
+def changes(messages: list[Any]) -> list[dict[str, Any]]:
+    return [m.values for m in messages if isinstance(m, ParameterPanel.Changed)]
+
+
+async def test_load_then_collect_round_trips_every_parameter(options: dict[str, Any], params: list[dict[str, Any]]) -> None:
+    messages: list[Any] = []
+    app = host()
+    async with app.run_test(size=(100, 50), message_hook=messages.append) as pilot:
+        panel = await ready(pilot, options, params)
+        panel.load(STORED)
+        await pilot.pause()
+        assert panel.collect() == STORED
+        assert panel.values == STORED
+        text = screen_text(app)
+        assert "832×1216 2:3 Portrait" in text, "a size matching a preset selects it"
+        assert "removed_since.safetensors (not on server)" in text
+        assert "[v1-5] pruned.safetensors" in text, "file names are shown literally"
+        assert changes(messages) == [], "loading is not a user edit"
+
+
+async def test_workflow_then_load_in_the_same_tick(options: dict[str, Any], params: list[dict[str, Any]]) -> None:
+    app = host()
+    async with app.run_test(size=(100, 50)) as pilot:
+        panel = app.query_one(ParameterPanel)
+        panel.options = options
+        # Reuse Settings: select the generation's workflow, then load its parameters at once.
+        panel.workflow_parameters = params
+        panel.load(STORED)
+        await pilot.pause()
+        assert panel.collect() == STORED
+
+
+async def test_a_workflow_fills_the_form_with_its_own_values(options: dict[str, Any], params: list[dict[str, Any]]) -> None:
+    app = host()
+    async with app.run_test(size=(100, 50)) as pilot:
+        panel = await ready(pilot, options, params)
+        collected = panel.collect()
+        assert (collected["width"], collected["height"], collected["steps"], collected["cfg_scale"]) == (512, 768, 20, 7.0)
+        assert collected["seed"] == -1, "the seed stays random unless the user sets one"
+        assert collected["checkpoint_name"] == "sd_xl_base_1.0.safetensors"
+        assert {k: v for k, v in collected.items() if "." in k} == {
+            "5.add_noise": "enable", "5.start_at_step": 0, "5.end_at_step": 10000,
+            "5.return_with_leftover_noise": "disable", "7.filename_prefix": "sftui", "8.value": True,
+        }
+        assert "KSamplerAdvanced · node 5" in screen_text(app)
+
+        panel.values = {"steps": 44, "7.filename_prefix": "x"}
+        await pilot.pause()
+        assert panel.collect()["steps"] == 44 and panel.collect()["7.filename_prefix"] == "x"
+
+
+async def test_out_of_range_values_are_refused_inline(options: dict[str, Any], params: list[dict[str, Any]]) -> None:
+    app = host()
+    async with app.run_test(size=(100, 50)) as pilot:
+        panel = await ready(pilot, options, params)
+        panel.numbers["steps"].focus()
+        await pilot.press("ctrl+u", "0")
+        await pilot.pause()
+        assert "⚠ 0 is below the minimum 1" in screen_text(app)
+        with pytest.raises(ParameterError, match=r"^Steps: 0 is below the minimum 1$"):
+            panel.collect()
+        assert "steps" not in panel.values, "a refused value is left out of the values"
+
+        await pilot.press("ctrl+u")
+        await paste(pilot, "20000")
+        await pilot.pause()
+        assert "⚠ 20000 is above the maximum 10000" in screen_text(app)
+        await pilot.press("ctrl+u")
+        await paste(pilot, "25")
+        await pilot.pause()
+        assert "⚠" not in screen_text(app)
+
+        panel.numbers["cfg_scale"].focus()
+        await pilot.press("ctrl+u")
+        await paste(pilot, "1e999")
+        with pytest.raises(ParameterError, match="CFG: '1e999' is not a finite number"):
+            panel.collect()
+        await pilot.press("ctrl+u", "7")
+
+        panel.load({"5.end_at_step": 20000, "seed": -2})
+        await pilot.pause()
+        with pytest.raises(ParameterError, match=r"^Seed: -2 is below the minimum -1$"):
+            panel.collect()
+        await pilot.pause()
+        assert app.focused is panel.seed_input.input, "the refused field gets the focus"
+        panel.load({"seed": -1})
+        with pytest.raises(ParameterError, match=r"end_at_step \(node 5\): 20000 is above the maximum 10000"):
+            panel.collect()
+
+
+async def test_randomize_seed_key_and_button(options: dict[str, Any], params: list[dict[str, Any]]) -> None:
+    messages: list[Any] = []
+    app = host()
+    async with app.run_test(size=(100, 50), message_hook=messages.append) as pilot:
+        panel = await ready(pilot, options, params)
+        assert "-1 = random" in (panel.seed_input.input.tooltip or "")
+        panel.seed_input.input.focus()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        seed = panel.collect()["seed"]
+        assert 0 <= seed < SEED_LIMIT
+        assert changes(messages)[-1]["seed"] == seed
+
+        await pilot.press("tab")
+        assert isinstance(app.focused, Button) and app.focused.id == "seed-random"
+        for _ in range(5):  # a fresh draw equals the old one with probability 2**-50
+            await pilot.press("enter")
+            await pilot.pause()
+            if panel.collect()["seed"] != seed:
+                break
+        assert panel.collect()["seed"] != seed
+
+
+async def test_selects_and_presets_by_keyboard(options: dict[str, Any], params: list[dict[str, Any]]) -> None:
+    messages: list[Any] = []
+    app = host()
+    async with app.run_test(size=(100, 50), message_hook=messages.append) as pilot:
+        panel = await ready(pilot, options, params)
+        panel.selects["sampler_name"].focus()
+        await pilot.press("enter", "down", "enter")
+        await pilot.pause()
+        assert panel.collect()["sampler_name"] == "euler_cfg_pp"
+        assert changes(messages)[-1]["sampler_name"] == "euler_cfg_pp"
+
+        panel.load({"width": 1000, "height": 1000})
+        app.query_one("#size-preset", Select).focus()
+        await pilot.press("enter", "down", "down", "enter")
+        await pilot.pause()
+        collected = panel.collect()
+        assert (collected["width"], collected["height"]) == (1152, 896)
+
+        panel.size_picker.width_input.focus()
+        await pilot.press("ctrl+u")
+        await paste(pilot, "1000")
+        await pilot.pause()
+        assert app.query_one("#size-preset", Select).value is Select.NULL, "a free size shows Custom"
+
+
+async def test_lora_add_and_remove_with_keys(options: dict[str, Any], params: list[dict[str, Any]]) -> None:
+    messages: list[Any] = []
+    app = host()
+    async with app.run_test(size=(100, 50), message_hook=messages.append) as pilot:
+        panel = await ready(pilot, options, params)
+        app.query_one("#lora-add", Button).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert panel.collect()["loras"] == [{"name": LORAS[0], "strength_model": 1.0, "strength_clip": 1.0}]
+        assert changes(messages)[-1]["loras"] == panel.collect()["loras"]
+
+        await pilot.press("tab", "ctrl+u")
+        await paste(pilot, "0.25")
+        await pilot.pause()
+        assert panel.collect()["loras"][0]["strength_model"] == 0.25
+        await pilot.press("ctrl+u")
+        await paste(pilot, "101")
+        with pytest.raises(ParameterError, match="LoRA 1 model strength: 101.0 is above the maximum 100.0"):
+            panel.collect()
+        await pilot.press("ctrl+u", "1", "tab", "tab")
+        assert app.focused.has_class("lora-remove")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert panel.collect()["loras"] == []
+        assert changes(messages)[-1]["loras"] == []
+
+
+async def test_rows_follow_the_workflow(options: dict[str, Any], object_info: dict[str, Any], reference_dir: Path) -> None:
+    model_free = json.loads((reference_dir / "workflow_model_free_api.json").read_text(encoding="utf-8"))
+    app = host()
+    async with app.run_test(size=(100, 50)) as pilot:
+        panel = await ready(pilot, options, extract_parameters(model_free, object_info))
+        collected = panel.collect()
+        assert set(collected) == {"count"} | {k for k in collected if "." in k}, "no sampler: no standard settings"
+        shown = [f.id for f in app.query(ParameterField) if f.display and f.id]
+        assert shown == ["row-count"]
+
+
+@pytest.mark.parametrize("width", [80, 50])
+async def test_fits_the_terminal_width(options: dict[str, Any], params: list[dict[str, Any]], width: int) -> None:
+    app = host()
+    async with app.run_test(size=(width, 30)) as pilot:
+        panel = await ready(pilot, options, params)
+        panel.load(STORED)
+        await pilot.pause()
+        fields = [f for f in app.query(ParameterField) if f.display and f.region.width]
+        assert fields and all(f.region.right <= width for f in fields)
+        assert panel.has_class("-narrow") is (width < 60)
+        steps, cfg = app.query_one("#row-steps").region, app.query_one("#row-cfg_scale").region
+        assert (steps.y == cfg.y) is (width >= 60), "two fields per line when wide, stacked when narrow"
+        await wait_until(pilot, lambda: panel.query_one("#parameters-scroll").max_scroll_y > 0, what="a scrollable panel")
