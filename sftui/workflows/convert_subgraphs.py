@@ -88,7 +88,8 @@ def _interior_widget(sub: Graph, slot: Slot) -> Widget | None:
 def _quarantined_values(properties: dict) -> dict[str, Any]:
     entries = properties.get("proxyWidgetErrorQuarantine")
     values: dict[str, Any] = {}
-    for entry in reversed(entries) if isinstance(entries, list) else []:
+    # Hosts keep values of promotions that failed to migrate; the first entry for a name wins.
+    for entry in entries if isinstance(entries, list) else []:
         original = entry.get("originalEntry") if isinstance(entry, dict) else None
         if isinstance(original, list) and len(original) == 2 and original[0] == "-1" and entry.get("hostValue") is not None:
             values.setdefault(str(original[1]), entry["hostValue"])

@@ -255,3 +255,17 @@ def test_nested_subgraph_expansion_is_bounded(object_info: dict, monkeypatch: py
     definitions[1]["nodes"] = definitions[1]["nodes"][:1]
     prompt = ui_to_api(graph, object_info).prompt
     assert len(prompt) == 5 * 1 * 5 and all(key.count(":") == 4 for key in prompt)
+
+
+def test_quarantined_host_values_override_saved_values(object_info: dict) -> None:
+    graph, _ = fixture("subgraphs_nested")
+    graph = copy.deepcopy(graph)
+    instance = next(n for n in graph["nodes"] if n["id"] == 5)
+    instance["properties"]["proxyWidgetErrorQuarantine"] = [
+        {"originalEntry": ["-1", "seed"], "reason": "missingSourceNode", "hostValue": 11},
+        {"originalEntry": ["-1", "seed"], "reason": "missingSourceNode", "hostValue": 12},
+        {"originalEntry": ["4", "steps"], "reason": "missingSubgraphInput", "hostValue": 50},
+    ]
+    prompt = ui_to_api(graph, object_info).prompt
+    assert prompt["5:4"]["inputs"]["seed"] == 11
+    assert prompt["5:4"]["inputs"]["steps"] == 12
