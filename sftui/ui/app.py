@@ -43,10 +43,10 @@ class SftuiApp(ReportWorkerErrors, App[None]):
         Binding("ctrl+p", "command_palette", "Commands", id="app.command_palette", tooltip="Search every action"),
     ]
 
-    def __init__(self, settings: UISettings, *, demo_server: Any = None) -> None:
+    def __init__(self, settings: UISettings, *, backend: Backend | None = None, demo_server: Any = None) -> None:
         super().__init__()
         self.settings = settings
-        self.backend = Backend(settings)
+        self.backend = backend or Backend(settings)
         self.demo_server = demo_server
 
     def on_mount(self) -> None:
@@ -69,8 +69,10 @@ class SftuiApp(ReportWorkerErrors, App[None]):
         from sftui.ui.screens.main import MainScreen
 
         if settings is not None:
+            previous = self.backend
             self.settings = settings
             self.backend = Backend(settings)
+            self.run_worker(previous.stop(), group="net", exit_on_error=False)
         if len(self.screen_stack) > 1:
             self.switch_screen(MainScreen())
         else:

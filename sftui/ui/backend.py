@@ -105,8 +105,10 @@ Listener = Callable[[Any], None]
 
 
 class Backend:
-    def __init__(self, settings: UISettings, *, listener: Listener | None = None) -> None:
+    def __init__(self, settings: UISettings, *, listener: Listener | None = None, first_retry: float = 1.0) -> None:
         self.settings = settings
+        #: Seconds before the first retry when the server never answered (doubling up to 30 s).
+        self.first_retry = first_retry
         self.listener: Listener = listener or (lambda _event: None)
         self.connection = ConnectionView("connecting")
         self.client: Any = None
@@ -266,7 +268,7 @@ class Backend:
         from sftui.comfy.connection import BackoffPolicy
         from sftui.generation.runner import GenerationRunner
 
-        backoff = BackoffPolicy(initial=1.0, cap=30.0)
+        backoff = BackoffPolicy(initial=self.first_retry, cap=30.0)
         attempt = 0
         while not self._stopped:
             runner = GenerationRunner(

@@ -144,7 +144,7 @@ class MainScreen(ReportWorkerErrors, Screen[None]):
         self.session_id = session_id
         self.sidebar.active_id = session_id
         self.timeline.show_session(session_id)
-        self.timeline.call_after_refresh(self.timeline.set_local, backend_of(self).local_requests)
+        self.timeline.set_local(backend_of(self).local_requests)
         if session_id is None:
             self.header.session_title = ""
             self.prompt_area.set_texts("", "")
@@ -324,16 +324,16 @@ class MainScreen(ReportWorkerErrors, Screen[None]):
         self.post_message(msg.GenerationLoaded(backend_of(self).generation(generation_id)))
 
     @on(msg.GenerationLoaded)
-    async def _generation_loaded(self, event: msg.GenerationLoaded) -> None:
+    def _generation_loaded(self, event: msg.GenerationLoaded) -> None:
         row = event.generation
-        if row.status in ("pending", "running") and row.id not in self._in_flight and backend_of(self).runner is not None:
-            self._in_flight[row.id] = row.status
-        await self.timeline.upsert(row)
+        if row.status == "pending" and self._in_flight.get(row.id) == "running":
+            row = row.model_copy(update={"status": "running"})  # "started" overtook the read
+        self.timeline.upsert(row)
         self._update_queue()
 
     @on(msg.LocalQueueChanged)
-    async def _local_changed(self, event: msg.LocalQueueChanged) -> None:
-        await self.timeline.set_local(event.requests)
+    def _local_changed(self, event: msg.LocalQueueChanged) -> None:
+        self.timeline.set_local(event.requests)
         self._update_queue()
 
     @on(msg.LocalRequestFailed)

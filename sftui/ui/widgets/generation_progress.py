@@ -43,7 +43,9 @@ class GenerationProgress(Widget):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield ProgressBar(total=100, show_eta=False, show_percentage=True)
+            bar = ProgressBar(total=100, show_eta=False, show_percentage=True)
+            bar.progress = self.percent
+            yield bar
             yield Static(self._node_text(), classes="progress-node")
         yield ImageThumb(caption="live preview", classes="progress-preview")
 
@@ -55,8 +57,9 @@ class GenerationProgress(Widget):
         return inert_content(self.current_node or "starting…", single_line=True)
 
     def _refresh_label(self) -> None:
-        if self.is_mounted:
-            self.query_one(".progress-node", Static).update(self._node_text())
+        # Children may not be composed yet; compose reads the reactives then.
+        for label in self.query(".progress-node").results(Static):
+            label.update(self._node_text())
 
     def watch_status(self) -> None:
         self._refresh_label()
@@ -65,8 +68,8 @@ class GenerationProgress(Widget):
         self._refresh_label()
 
     def watch_percent(self, percent: float) -> None:
-        if self.is_mounted:
-            self.query_one(ProgressBar).update(progress=percent)
+        for bar in self.query(ProgressBar).results(ProgressBar):
+            bar.update(progress=percent)
 
     def update_progress(self, percent: float, current_node: str | None) -> None:
         self.status = "running"
@@ -75,6 +78,6 @@ class GenerationProgress(Widget):
             self.current_node = current_node
 
     def show_preview(self, data: bytes) -> None:
-        thumb = self.query_one(ImageThumb)
-        thumb.add_class("-shown")
-        thumb.show_preview(data)
+        for thumb in self.query(ImageThumb).results(ImageThumb):
+            thumb.add_class("-shown")
+            thumb.show_preview(data)

@@ -16,6 +16,7 @@ slice ``_items[_lo:_hi]`` has widgets. Cards for requests kept while disconnecte
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from typing import Any
 
@@ -56,8 +57,27 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
             self.cursor = cursor
             self.total = total
 
+    class Open(Message):
+        def __init__(self, session_id: str | None) -> None:
+            super().__init__()
+            self.session_id = session_id
+
+    class Upsert(Message):
+        def __init__(self, row: Any) -> None:
+            super().__init__()
+            self.row = row
+
+    class LocalChanged(Message):
+        def __init__(self, requests: tuple[LocalRequest, ...]) -> None:
+            super().__init__()
+            self.requests = requests
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        # Every change of the mounted window holds this lock: mounting awaits, and keys,
+        # scrolling and backend updates must not interleave inside one change.
+        self._lock = asyncio.Lock()
+        self._jump_pending = False
         self.session_id: str | None = None
         self._items: list[Any] = []
         self._lo = 0
@@ -73,14 +93,22 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
     def show_session(self, session_id: str | None) -> None:
         """Forget what is shown and open ``session_id`` on its newest page."""
         self.session_id = session_id
-        self._items, self._lo, self._hi, self._cursor, self._total = [], 0, 0, None, 0
         self._loading = session_id is not None
-        self.remove_children()
-        self._local = []
-        if session_id is None:
-            self._show_empty()
-        else:
-            self._load_page(session_id, None, PAGE)
+        self.post_message(self.Open(session_id))
+
+    @on(Open)
+    async def _open(self, event: Open) -> None:
+        event.stop()
+        async with self._lock:
+            if event.session_id != self.session_id:
+                return
+            self._items, self._lo, self._hi, self._cursor, self._total = [], 0, 0, None, 0
+            self._local = []
+            await self.remove_children()
+            if event.session_id is None:
+                self._show_empty()
+            else:
+                self._load_page(event.session_id, None, PAGE)
 
     @work(thread=True, group="timeline-page", exit_on_error=False)
     def _load_page(self, session_id: str, before: str | None, limit: int) -> None:
@@ -103,6 +131,10 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
     @on(PageLoaded)
     async def _page_loaded(self, event: PageLoaded) -> None:
         event.stop()
+        async with self._lock:
+            await self._take_page(event)
+
+    async def _take_page(self, event: PageLoaded) -> None:
         if event.session_id != self.session_id:
             return
         self._loading = False
@@ -126,8 +158,6 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
             self._focus_card(0)
         else:
             await self._extend_top()
-
-    _jump_pending = False
 
     # -- the mounted window ----------------------------------------------------
 
@@ -154,6 +184,10 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
     def _show_empty(self) -> None:
         text = "No generations yet. Type a prompt below and press ctrl+j."
         self.mount(Static(text, classes="timeline-empty", markup=False))
+
+    async def _locked(self, change: Any) -> None:
+        async with self._lock:
+            await change()
 
     async def _extend_top(self) -> None:
         """Mount the previous chunk of loaded rows above, releasing cards at the bottom."""
@@ -230,19 +264,28 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         if new_value <= NEAR_EDGE:
             self._reach_top()
         elif new_value >= self.max_scroll_y - NEAR_EDGE and self._hi < len(self._items):
-            self.call_next(self._extend_bottom)
+            self.call_next(self._locked, self._extend_bottom)
 
     def _reach_top(self) -> None:
         if self._lo > 0:
-            self.call_next(self._extend_top)
+            self.call_next(self._locked, self._extend_top)
         elif self._cursor is not None and not self._loading and self.session_id is not None:
             self._loading = True
             self._load_page(self.session_id, self._cursor, PAGE)
 
     # -- rows changing ---------------------------------------------------------
 
-    async def upsert(self, row: Any) -> None:
+    def upsert(self, row: Any) -> None:
         """Show a new or changed row of the open session."""
+        self.post_message(self.Upsert(row))
+
+    @on(Upsert)
+    async def _upsert(self, event: Upsert) -> None:
+        event.stop()
+        async with self._lock:
+            await self._put_row(event.row)
+
+    async def _put_row(self, row: Any) -> None:
         if row.session_id != self.session_id:
             return
         for index in range(len(self._items) - 1, -1, -1):
@@ -265,8 +308,17 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
             await self._release(self.row_cards[:1])
             self._lo += 1
 
-    async def set_local(self, requests: tuple[LocalRequest, ...]) -> None:
+    def set_local(self, requests: tuple[LocalRequest, ...]) -> None:
         """Cards for the requests kept while disconnected (this session's only)."""
+        self.post_message(self.LocalChanged(requests))
+
+    @on(LocalChanged)
+    async def _local_changed(self, event: LocalChanged) -> None:
+        event.stop()
+        async with self._lock:
+            await self._put_local(event.requests)
+
+    async def _put_local(self, requests: tuple[LocalRequest, ...]) -> None:
         mine = [local for local in requests if local.request.session == self.session_id]
         if [r.id for r in self._local] == [local.id for local in mine]:
             return
@@ -284,13 +336,23 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         return None
 
     def mark_running(self, generation_id: str) -> None:
+        for index in range(len(self._items) - 1, -1, -1):
+            row = self._items[index]
+            if row.id == generation_id and row.status == "pending":
+                self._items[index] = row.model_copy(update={"status": "running"})
         card = self.card_for(generation_id)
         if card is not None and card.generation.status == "pending":
             card.generation = card.generation.model_copy(update={"status": "running"})
 
     def show_progress(self, generation_id: str, percent: float, node: str | None) -> None:
         card = self.card_for(generation_id)
-        if card is not None and card.progress is not None:
+        if card is None:
+            return
+        if card.generation.status == "pending":
+            # "started" can overtake the row being read for the card; progress means it runs.
+            self.mark_running(generation_id)
+            card.call_after_refresh(self.show_progress, generation_id, percent, node)
+        elif card.progress is not None:
             card.progress.update_progress(percent, node)
 
     def show_preview(self, generation_id: str, data: bytes) -> None:
@@ -319,6 +381,10 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
             cards[max(0, min(index, len(cards) - 1))].focus()
 
     async def action_next_card(self) -> None:
+        async with self._lock:
+            await self._next_card()
+
+    async def _next_card(self) -> None:
         index = self._focused_index()
         cards = self.cards
         if index is None:
@@ -335,6 +401,10 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
             cards[cards.index(card) + 1].focus()
 
     async def action_previous_card(self) -> None:
+        async with self._lock:
+            await self._previous_card()
+
+    async def _previous_card(self) -> None:
         index = self._focused_index()
         cards = self.cards
         if index is None:
@@ -353,6 +423,10 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
             cards[cards.index(card) - 1].focus()
 
     async def action_oldest(self) -> None:
+        async with self._lock:
+            await self._oldest()
+
+    async def _oldest(self) -> None:
         if self.session_id is None:
             return
         if self._cursor is not None:
@@ -367,6 +441,10 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         self._focus_card(0)
 
     async def action_newest(self) -> None:
+        async with self._lock:
+            await self._newest()
+
+    async def _newest(self) -> None:
         if self._hi < len(self._items):
             await self._remount(max(0, len(self._items) - MAX_CARDS), len(self._items))
         self.anchor()

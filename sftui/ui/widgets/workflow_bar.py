@@ -54,11 +54,12 @@ class WorkflowBar(ReportWorkerErrors, Horizontal):
             return self.bar
 
     class Loaded(Message):
-        def __init__(self, workflows: list[Any], select: str | None, by_user: bool) -> None:
+        def __init__(self, workflows: list[Any], select: str | None, by_user: bool, announce: bool = True) -> None:
             super().__init__()
             self.workflows = workflows
             self.select = select
             self.by_user = by_user
+            self.announce = announce
 
     class Resolved(Message):
         def __init__(self, workflow: Any | None, by_user: bool) -> None:
@@ -81,15 +82,18 @@ class WorkflowBar(ReportWorkerErrors, Horizontal):
     # -- loading and selecting ------------------------------------------------------
 
     @work(thread=True, group="workflows", exit_on_error=False)
-    def reload(self, select: str | None = None, *, keep: bool = True, by_user: bool = False) -> None:
-        """Read the list; select ``select``, else keep the current one (``keep``), else the default."""
+    def reload(self, select: str | None = None, *, keep: bool = True, by_user: bool = False, announce: bool = False) -> None:
+        """Read the list (e.g. for new counts); select ``select``, else keep the current one, else the default.
+
+        ``Selected`` is posted when the selection changes, or always with ``announce``.
+        """
         backend = backend_of(self)
         workflows = backend.list_workflows()
         wanted = select if select is not None else (self.selected_id if keep else None)
         if wanted is None or not any(w.id == wanted for w in workflows):
             default = next((w for w in workflows if w.is_default), None)
             wanted = default.id if default else None
-        self.post_message(self.Loaded(workflows, wanted, by_user))
+        self.post_message(self.Loaded(workflows, wanted, by_user, announce))
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
@@ -105,12 +109,13 @@ class WorkflowBar(ReportWorkerErrors, Horizontal):
             select.value = event.select or (BUILTIN if not event.workflows or options[0][1] == BUILTIN else options[0][1])
         finally:
             self._updating = False
-        value = select.value
-        self._resolve(None if value == BUILTIN else str(value), event.by_user)
+        value = None if select.value == BUILTIN else str(select.value)
+        if event.announce or value != self.selected_id:
+            self._resolve(value, event.by_user)
 
     def select_workflow(self, workflow_id: str | None, *, by_user: bool = False) -> None:
-        """Use ``workflow_id`` (None or unknown: the default) without the user choosing it."""
-        self.reload(workflow_id, keep=False, by_user=by_user)
+        """Use ``workflow_id`` (None or unknown: the default); ``Selected`` follows in any case."""
+        self.reload(workflow_id, keep=False, by_user=by_user, announce=True)
 
     @on(Select.Changed, "#workflow-select")
     def _changed(self, event: Select.Changed) -> None:
@@ -146,7 +151,7 @@ class WorkflowBar(ReportWorkerErrors, Horizontal):
         def imported(workflow: Any | None) -> None:
             if workflow is not None:
                 self.notify(f"Workflow “{inert(workflow.name, single_line=True)}” imported.", markup=False)
-                self.reload(workflow.id, by_user=True)
+                self.reload(workflow.id, by_user=True, announce=True)
 
         self.app.push_screen(
             ImportWorkflowScreen(server_url=backend.settings.server_url, object_info_loader=backend.object_info),
@@ -208,7 +213,7 @@ class WorkflowBar(ReportWorkerErrors, Horizontal):
         backend = backend_of(self)
         backend.save_workflow_json(workflow_id, text, backend.object_info_cache)
         self.app.call_from_thread(self.notify, "Workflow JSON saved.")
-        self.post_message(self.Loaded(backend.list_workflows(), workflow_id, True))
+        self.post_message(self.Loaded(backend.list_workflows(), workflow_id, True, announce=True))
 
     @on(Button.Pressed, "#workflow-default")
     def set_default(self) -> None:
@@ -222,7 +227,7 @@ class WorkflowBar(ReportWorkerErrors, Horizontal):
         backend = backend_of(self)
         workflow = backend.set_default_workflow(workflow_id)
         self.app.call_from_thread(self.notify, f"“{inert(workflow.name, single_line=True)}” is now the default workflow.", markup=False)
-        self.post_message(self.Loaded(backend.list_workflows(), workflow_id, False))
+        self.post_message(self.Loaded(backend.list_workflows(), workflow_id, False, announce=False))
 
     @on(Button.Pressed, "#workflow-delete")
     def delete_workflow(self) -> None:
