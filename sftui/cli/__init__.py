@@ -16,17 +16,20 @@ from sftui import __version__
 Handler = str  # "sftui.cli.cmd_x:function"
 
 
-def _common(json_flag: bool = True) -> argparse.ArgumentParser:
+def _common(json_flag: bool = True, *, top: bool = False) -> argparse.ArgumentParser:
+    # Subcommands repeat --db/--server with SUPPRESS defaults, so `sftui --db X cmd` and
+    # `sftui cmd --db X` both work (argparse would otherwise overwrite the first with None).
+    default = None if top else argparse.SUPPRESS
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", help="database file (default: $SFTUI_DB, else the XDG data dir)")
+    common.add_argument("--db", metavar="PATH", default=default, help="database file (default: $SFTUI_DB, else the XDG data dir)")
     if json_flag:
         common.add_argument("--json", action="store_true", help="print the {success, data|error} JSON envelope")
     return common
 
 
-def _server_opt() -> argparse.ArgumentParser:
+def _server_opt(*, top: bool = False) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--server", metavar="URL", help="ComfyUI server (default: $SFTUI_SERVER, config, http://127.0.0.1:8188)")
+    p.add_argument("--server", metavar="URL", default=None if top else argparse.SUPPRESS, help="ComfyUI server (default: $SFTUI_SERVER, config, http://127.0.0.1:8188)")
     return p
 
 
@@ -40,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sftui",
         description="A keyboard-driven terminal client for ComfyUI. Without a command, opens the TUI.",
-        parents=[_common(json_flag=False), _server_opt()],
+        parents=[_common(json_flag=False, top=True), _server_opt(top=True)],
     )
     parser.add_argument("--version", action="version", version=f"sftui {__version__}")
     parser.add_argument("--demo", action="store_true", help="start the built-in simulator and use a separate demo database")
@@ -50,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen = _add(sub, "generate", "sftui.cli.cmd_generate:generate", "queue generations and wait for them", _server_opt())
     gen.add_argument("--session", metavar="ID|TITLE", help="session to add to (created if missing)")
     gen.add_argument("--workflow", metavar="ID|NAME|FILE", help="saved workflow, or a workflow file (default: the default workflow)")
-    gen.add_argument("--prompt", default="", metavar="TEXT", help="positive prompt")
+    gen.add_argument("--prompt", default=None, metavar="TEXT", help="positive prompt (default: the workflow's own text)")
     gen.add_argument("--negative", default=None, metavar="TEXT", help="negative prompt")
     gen.add_argument("--seed", type=int, metavar="N", help="seed; -1 = random (resolved before submitting and stored)")
     gen.add_argument("--steps", type=int, metavar="N")

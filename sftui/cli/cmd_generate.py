@@ -111,8 +111,10 @@ def _print_summary(ctx: Context, gen: Any) -> None:
     if gen.status == "completed":
         files = [str(ctx.data_dir / f.path) for f in gen.output_files if f.path]
         took = f" in {gen.generation_time_seconds:.2f}s" if gen.generation_time_seconds is not None else ""
-        print(f"completed {gen.id}  seed {gen.seed}{took}")
+        seed = f"  seed {gen.seed}" if gen.seed is not None else ""
+        print(f"completed {gen.id}{seed}{took}")
         for path in files:
             print(f"  {inert(path)}")
     else:
-        print(f"failed {gen.id}  seed {gen.seed}: {inert(gen.error)}", file=sys.stderr)
+        seed = f"  seed {gen.seed}" if gen.seed is not None else ""
+        print(f"failed {gen.id}{seed}: {inert(gen.error)}", file=sys.stderr)

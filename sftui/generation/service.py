@@ -22,7 +22,8 @@ MAX_COUNT = 1000
 
 @dataclass
 class GenerateRequest:
-    prompt_text: str = ""
+    #: None = leave the workflow's own prompt text; "" = an empty prompt.
+    prompt_text: str | None = None
     negative_prompt: str | None = None
     #: Standard keys (§6.4) and custom ``"<nodeId>.<field>"`` keys.
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -68,7 +69,7 @@ class GenerationPlanner:
         params = {**workflow.defaults, **request.parameters}
         if workflow.is_builtin and not params.get("checkpoint_name"):
             params["checkpoint_name"] = _first_checkpoint(object_info)
-        prompt_text = request.prompt_text or workflow.prompt_text or ""
+        prompt_text = request.prompt_text if request.prompt_text is not None else workflow.prompt_text
         negative = request.negative_prompt if request.negative_prompt is not None else workflow.negative_prompt
         items = self._prepare_items(workflow.api_prompt, params, prompt_text, negative, object_info, request.count)
         warnings = list(workflow.warnings)
@@ -76,9 +77,16 @@ class GenerationPlanner:
 
         for item in items[:1]:  # every item shares the graph; values were validated by apply
             warnings += [w.message for w in check_prompt(item.prompt, object_info, source=workflow.label)]
+        if prompt_text is None or negative is None:
+            # Nothing given: record the workflow's own text, exactly as it will run.
+            from sftui.workflows.extract import read_parameters
+
+            found = read_parameters(items[0].prompt)
+            prompt_text = found.get("prompt_text") or "" if prompt_text is None else prompt_text
+            negative = found.get("negative_prompt") if negative is None else negative
         return Plan(workflow, prompt_text, negative, items, warnings)
 
-    def _prepare_items(self, api_prompt: dict, params: dict, prompt_text: str, negative: str | None, object_info: dict, count: int) -> list[PreparedGeneration]:
+    def _prepare_items(self, api_prompt: dict, params: dict, prompt_text: str | None, negative: str | None, object_info: dict, count: int) -> list[PreparedGeneration]:
         from sftui.workflows.apply import apply_parameters, random_seed
         from sftui.workflows.extract import read_parameters
 

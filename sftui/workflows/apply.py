@@ -134,10 +134,18 @@ def _apply_prompts(g: Graph, roles: Roles, text: str | None, negative: str | Non
         warnings.append(f"{g.describe(node_id)} feeds both a positive and a negative input; it gets the positive prompt")
     if text is not None:
         if not roles.positive:
+            if not text:
+                # An empty prompt box says nothing; graphs without encoders (upscalers,
+                # model-free utilities) must still run from the TUI and `generate`.
+                return _apply_negative(g, roles, negative, warnings)
             raise ParameterError(
                 "the workflow has no positive prompt encoder: no text encoder is reachable from a sampler's positive input"
             )
         _write_text(g, roles.positive, text, warnings)
+    _apply_negative(g, roles, negative, warnings)
+
+
+def _apply_negative(g: Graph, roles: Roles, negative: str | None, warnings: list[str]) -> None:
     if negative is not None:
         if roles.negative:
             _write_text(g, roles.negative, negative, warnings)

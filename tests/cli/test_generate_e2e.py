@@ -110,3 +110,25 @@ def test_human_output_lists_the_files_and_show_commands_work(simulator, tmp_path
     gen_id = out.split()[1]
     detail = run_cli("generations", "show", gen_id, "--db", str(db)).stdout.decode()
     assert "output:" in detail and "\x1b" not in detail
+
+
+def test_graph_without_text_encoder_runs_without_a_prompt(simulator, tmp_path, reference_dir):
+    """Found against a real ComfyUI: model-free graphs must not demand a prompt."""
+    db = tmp_path / "m.db"
+    proc = run_cli("--db", str(db), "generate", "--server", simulator.url, "--workflow", str(reference_dir / "workflow_model_free_api.json"), "--json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = _lines(proc)[-1]["data"]
+    assert data["status"] == "completed" and data["seed"] is None and data["prompt_text"] == ""
+    assert json.loads(data["workflow_json_snapshot"]) == json.loads((reference_dir / "workflow_model_free_api.json").read_text())
+    # The global --db before the subcommand was honoured (it used to be overwritten by the subcommand's default).
+    assert db.exists()
+
+
+def test_no_prompt_records_the_workflows_own_text(simulator, tmp_path):
+    db = tmp_path / "w.db"
+    proc = run_cli("generate", "--server", simulator.url, "--steps", "1", "--json", "--db", str(db))
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = _lines(proc)[-1]["data"]
+    snapshot = json.loads(data["workflow_json_snapshot"])
+    (sampler,) = _by_class(snapshot, "KSampler")
+    assert data["prompt_text"] == snapshot[sampler["inputs"]["positive"][0]]["inputs"]["text"]
