@@ -8,16 +8,13 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static
 
-from sftui.ui.text import inert, inert_content
-
-KEY_WIDTH = 16
-ACTION_WIDTH = 24
+from sftui.ui.text import inert_content
 
 
 @dataclass(frozen=True)
@@ -80,23 +77,17 @@ def binding_entries(screen: Screen) -> list[HelpEntry]:
     return entries + generic
 
 
-def render_entries(entries: list[HelpEntry]) -> Content:
-    lines: list[Content] = []
-    group = None
-    for entry in entries:
-        if entry.group != group:
-            group = entry.group
-            if lines:
-                lines.append(Content(""))
-            lines.append(Content.styled(inert(group, single_line=True), "bold $text-primary"))
-        lines.append(Content.assemble(
-            (inert(entry.keys, single_line=True).ljust(KEY_WIDTH), "bold $text-accent"),
-            " ",
-            inert(entry.description, single_line=True).ljust(ACTION_WIDTH),
-            " ",
-            (inert(entry.tooltip, single_line=True), "$text-muted"),
-        ))
-    return Content("\n").join(lines)
+class _HelpRow(Horizontal):
+    """One key: keys, what it does, and the tooltip (wrapping in its own column)."""
+
+    def __init__(self, entry: HelpEntry) -> None:
+        super().__init__(classes="help-row")
+        self.entry = entry
+
+    def compose(self) -> ComposeResult:
+        yield Static(inert_content(self.entry.keys, single_line=True), classes="help-key")
+        yield Static(inert_content(self.entry.description, single_line=True), classes="help-action")
+        yield Static(inert_content(self.entry.tooltip, single_line=True), classes="help-tooltip")
 
 
 class HelpScreen(ModalScreen[None]):
@@ -122,24 +113,44 @@ class HelpScreen(ModalScreen[None]):
             if self.context:
                 yield Static(inert_content(f"Focused: {self.context}", single_line=True), id="help-context")
             yield Input(placeholder="Search keys and actions…", id="help-search", compact=True)
-            with VerticalScroll(id="help-keys"):
-                yield Static("", id="help-list")
+            yield VerticalScroll(id="help-keys")
         yield Footer()
 
     def on_mount(self) -> None:
         stack = self.app.screen_stack
         below = stack[stack.index(self) - 1] if self in stack and stack.index(self) > 0 else None
         self.entries = binding_entries(below) if below is not None else []
+        widgets: list[Widget] = []
+        group = None
+        for entry in self.entries:
+            if entry.group != group:
+                group = entry.group
+                widgets.append(Static(inert_content(group, single_line=True), classes="help-group"))
+            widgets.append(_HelpRow(entry))
+        widgets.append(Static("", id="help-none"))
+        self.query_one("#help-keys", VerticalScroll).mount_all(widgets)
         self._show("")
         self.query_one("#help-search", Input).focus()
 
     def _show(self, query: str) -> None:
-        shown = [e for e in self.entries if e.matches(query)] if query.strip() else self.entries
-        listing = self.query_one("#help-list", Static)
-        if shown:
-            listing.update(render_entries(shown))
-        else:
-            listing.update(inert_content(f"No key matches {query.strip()!r}."))
+        """Filter by toggling rows (no re-mounting while typing); headings follow their rows."""
+        heading: Static | None = None
+        heading_used = False
+        shown = 0
+        for child in self.query_one("#help-keys", VerticalScroll).children:
+            if isinstance(child, _HelpRow):
+                child.display = child.entry.matches(query)
+                shown += child.display
+                heading_used |= child.display
+            elif child.has_class("help-group"):
+                if heading is not None:
+                    heading.display = heading_used
+                heading, heading_used = child, False  # type: ignore[assignment]
+        if heading is not None:
+            heading.display = heading_used
+        none = self.query_one("#help-none", Static)
+        none.display = shown == 0
+        none.update(inert_content(f"No key matches {query.strip()!r}." if not shown else "", single_line=True))
 
     @on(Input.Changed, "#help-search")
     def _search(self, event: Input.Changed) -> None:

@@ -54,8 +54,9 @@ class ChoiceSelect(Select[Hashable]):
         )
 
     def on_mount(self) -> None:
-        if self.value != self._wanted and self._wanted is not None:
-            self.value = self._wanted
+        wanted = Select.NULL if self._wanted is None else self._wanted
+        if self.value != wanted and (wanted is not Select.NULL or self._allow_blank):
+            self.value = wanted
 
     @property
     def selection(self) -> Any:
@@ -96,10 +97,14 @@ class ChoiceSelect(Select[Hashable]):
         if value is None:
             if self._allow_blank:
                 self._wanted = None
-                self.value = Select.NULL
+                if self.is_mounted:
+                    self.value = Select.NULL
             return
         self._wanted = value
         if value not in self._offered:
             with self.prevent(Select.Changed):
                 self._install(value)
-        self.value = value
+        # Before mount only remember it: a value set then is not drawn (Select
+        # compares with it again on mount and skips the redraw); on_mount applies it.
+        if self.is_mounted:
+            self.value = value

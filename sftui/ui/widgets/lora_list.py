@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Static
+from textual.widgets import Button, Label, Static
 
 from sftui.errors import ParameterError
 from sftui.ui.widgets.choice_select import ChoiceSelect
@@ -75,6 +75,11 @@ class LoraList(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("none", classes="lora-empty")
+        with Horizontal(classes="lora-header"):
+            yield Label("file", classes="lora-name")
+            yield Label("model", classes="lora-strength")
+            yield Label("clip", classes="lora-strength")
+            yield Label("", classes="lora-remove")
         yield from self._rows
         yield Button("+ Add LoRA", id="lora-add", compact=True, tooltip="Add a LoRA after the model loader")
 
@@ -111,6 +116,7 @@ class LoraList(Vertical):
         if not self.is_mounted:
             return
         self.query_one(".lora-empty", Static).display = not self._rows
+        self.query_one(".lora-header").display = bool(self._rows)
         add = self.query_one("#lora-add", Button)
         add.disabled = not self._choices
         add.tooltip = "Add a LoRA after the model loader" if self._choices else "The server lists no LoRA files"

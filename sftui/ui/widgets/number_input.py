@@ -42,15 +42,24 @@ def parse_number(text: str, *, integer: bool) -> Number:
 
 
 class _Bounds(Validator):
+    """The inline reason under the field: short, since the field names itself."""
+
     def __init__(self, owner: NumberInput) -> None:
         super().__init__()
         self.owner = owner
 
     def validate(self, value: str) -> ValidationResult:
+        owner = self.owner
+        if not value.strip() and owner.allow_empty:
+            return self.success()
         try:
-            self.owner.check(value)
-        except ParameterError as exc:
-            return self.failure(exc.message.split(": ", 1)[-1], value)
+            number = parse_number(value, integer=owner.integer)
+        except ValueError as exc:
+            return self.failure(str(exc), value)
+        if owner.minimum is not None and number < owner.minimum:
+            return self.failure(f"must be ≥ {format_number(owner.minimum)}", value)
+        if owner.maximum is not None and number > owner.maximum:
+            return self.failure(f"must be ≤ {format_number(owner.maximum)}", value)
         return self.success()
 
 

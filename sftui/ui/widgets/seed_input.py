@@ -1,4 +1,4 @@
-"""The seed field: a number where -1 means "random at generation", and a dice button."""
+"""The seed field: a number where -1 means "random at generation", and a Random button."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from sftui.ui.widgets.number_input import NumberInput
 from sftui.workflows.apply import random_seed
 
 RANDOM = -1
-SEED_HELP = "-1 = random: a new seed is drawn for every image; ctrl+r or 🎲 rolls one now so you can see and keep it"
+SEED_HELP = "-1 = random: a new seed is drawn for every image; ctrl+r (or Random) rolls one now so you can see and keep it"
 
 
 class SeedInput(Horizontal):
-    """Seed Input (-1 … the workflow's maximum) with a "🎲 Random" button."""
+    """Seed Input (-1 … the workflow's maximum) with a "Random" button."""
 
     def __init__(self, seed: int | None = RANDOM, *, maximum: int = SEED_MAX, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -27,7 +27,7 @@ class SeedInput(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield self._input
-        yield Button("🎲 Random", id="seed-random", compact=True, tooltip="Roll a random seed now (ctrl+r)")
+        yield Button("Random", id="seed-random", compact=True, tooltip="Roll a random seed now (ctrl+r)")
 
     @property
     def input(self) -> NumberInput:
