@@ -109,7 +109,7 @@ class ImportWorkflowScreen(ModalScreen[Workflow | None]):
             yield Label("File or PNG path (enter reads it):", classes="dialog-label")
             yield Input(placeholder="~/Downloads/workflow.json or ~/Pictures/ComfyUI_00001_.png", id="import-path", compact=True)
             yield Label("…or paste API/UI JSON or A1111 text here, then F5:", classes="dialog-label")
-            yield TextArea(id="import-paste", tab_behavior="focus", soft_wrap=True)
+            yield TextArea(id="import-paste", tab_behavior="focus", soft_wrap=True, compact=True)
             yield Static(inert_content(f"Node definitions come from {self.server_url}.", single_line=True), id="import-status")
             with VerticalScroll(id="import-preview"):
                 yield WorkflowPreview(id="workflow-preview")
@@ -225,8 +225,9 @@ class ImportWorkflowScreen(ModalScreen[Workflow | None]):
                 name.value = preview.suggested_name
             self._name_edited = False
         self._set_preview(preview)
-        warned = f", {len(preview.warnings)} warning(s)" if preview.warnings else ""
-        self._status(f"✓ {preview.detected}{warned}: review, name it, then ctrl+s saves")
+        count = len(preview.warnings)
+        warned = f" · {count} warning{'s' if count != 1 else ''}" if count else ""
+        self._status(f"✓ {preview.detected}{warned} · check below, then ctrl+s saves")
 
     @on(_Failed)
     def _failed(self, message: _Failed) -> None:
