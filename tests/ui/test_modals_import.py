@@ -217,3 +217,25 @@ async def test_changing_the_input_after_a_preview_requires_reading_again(db: Pat
         await pilot.pause()
         assert app.result is NO_RESULT
     assert list_workflows() == []
+
+
+async def test_a1111_infotext_preview_shows_its_parameters(db: Path, object_info: dict[str, Any]) -> None:
+    infotext = (
+        "a photo of a cat\n"
+        "Negative prompt: blurry\n"
+        "Steps: 24, Sampler: DPM++ 2M Karras, CFG scale: 6.5, Seed: 1234, Size: 512x768, Model: sd_xl_base_1.0"
+    )
+    app = ModalHost()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_import(pilot, app, Loader(object_info))
+        await pilot.press("tab")
+        await paste(pilot, infotext)
+        await pilot.press("f5")
+        await read(pilot, app)
+        shown = preview_text(app)
+        assert "Detected: A1111 infotext → saved as a1111" in shown
+        assert "Default parameters (from the A1111 infotext)" in shown
+        assert "steps 24" in shown and "sampler_name dpmpp_2m" in shown and "scheduler karras" in shown
+        assert "Seed 1234" in shown and "Width 512" in shown and "Height 768" in shown, "applied to the built-in workflow"
+        assert app.screen.preview.default_parameters["seed"] == 1234
+    assert list_workflows() == []

@@ -14,7 +14,6 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select
 
-from sftui.db import SEED_MAX
 from sftui.errors import ParameterError
 from sftui.generation.service import MAX_COUNT
 from sftui.ui.widgets.choice_select import ChoiceSelect
