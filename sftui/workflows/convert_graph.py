@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from sftui.errors import WorkflowError
 from sftui.workflows.convert_widgets import Widget, assign_values, build_widgets, widgets_from_names
 from sftui.workflows.nodedefs import NodeDef, NodeDefs
 
@@ -187,9 +188,41 @@ class SafeNodeDefs(NodeDefs):
             return None
 
 
-def read_graph(raw: dict, *, graph_id: str | None, name: str) -> Graph:
-    nodes: dict[str, Node] = {}
+def _node_problem(raw: Any) -> str | None:
+    if not isinstance(raw, dict):
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(raw), "a number")
+        return f"is {kind}, not a node object"
+    if node_key(raw.get("id")) is None:
+        return f"has no usable id ({raw.get('id')!r:.40})"
+    if not isinstance(raw.get("type"), str):
+        return f"(id {node_key(raw.get('id'))}) has no node type"
+    return None
+
+
+def _check_links_present(raw: dict, where: str) -> None:
+    """A graph whose inputs use links but that lacks ``links`` was cut short; say so, not "input missing"."""
+    if "links" in raw:
+        return
     for item in raw.get("nodes") if isinstance(raw.get("nodes"), list) else []:
+        slots = item.get("inputs") if isinstance(item, dict) else None
+        for slot in slots if isinstance(slots, list) else []:
+            if isinstance(slot, dict) and slot.get("link") is not None:
+                raise WorkflowError(
+                    f'{where} has no "links" list, but node {node_key(item.get("id"))} input {str(slot.get("name"))!r} '
+                    f"uses link {slot['link']!r:.20}; the file is incomplete"
+                )
+
+
+def read_graph(raw: dict, *, graph_id: str | None, name: str) -> Graph:
+    where = "the UI graph" if graph_id is None else f"subgraph {name!r}"
+    _check_links_present(raw, where)
+    nodes: dict[str, Node] = {}
+    for index, item in enumerate(raw.get("nodes") if isinstance(raw.get("nodes"), list) else []):
+        # The browser cannot load such an entry either; dropping it silently would only
+        # surface later as a confusing "required input is missing" on its neighbours.
+        problem = _node_problem(item)
+        if problem is not None:
+            raise WorkflowError(f"{where}: nodes[{index}] {problem}")
         node = read_node(item)
         if node is not None:
             nodes.setdefault(node.key, node)

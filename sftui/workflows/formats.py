@@ -68,7 +68,7 @@ def load_workflow(data: bytes | str, *, source: str = "<input>") -> LoadedWorkfl
 def _decode_text(data: bytes, source: str) -> tuple[str, list[str]]:
     if len(data) > MAX_JSON_BYTES:
         raise WorkflowError(f"{source} is larger than {megabytes(MAX_JSON_BYTES)} (MAX_JSON_BYTES); it is too big to be a workflow")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) >= 2 and (data[0] == 0 or data[1] == 0)):
+    if _looks_wide(data):
         raise WorkflowError(f"{source} is UTF-16 (or UTF-32) text; save it as UTF-8")
     warnings = []
     if data.startswith(b"\xef\xbb\xbf"):
@@ -78,6 +78,21 @@ def _decode_text(data: bytes, source: str) -> tuple[str, list[str]]:
         return data.decode("utf-8"), warnings
     except UnicodeDecodeError as exc:
         raise WorkflowError(f"{source} is not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+
+
+def _looks_wide(data: bytes) -> bool:
+    """UTF-16/32 by its byte-order mark, or by ASCII text's every-other-byte NULs.
+
+    Any leading NUL is not enough: binary files (archives, images) start with NULs too,
+    and calling them UTF-16 would send the user looking in the wrong place.
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff":
+        return True
+    head = data[:64]
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return even.count(0) == len(even) or odd.count(0) == len(odd)
 
 
 def _load_text(text: str, source: str) -> LoadedWorkflow:
