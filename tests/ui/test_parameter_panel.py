@@ -97,6 +97,11 @@ async def test_load_then_collect_round_trips_every_parameter(options: dict[str, 
         assert "[v1-5] pruned.safetensors" in text, "file names are shown literally"
         assert changes(messages) == [], "loading is not a user edit"
 
+        # UI-format graphs store some INT widgets as floats (4.0): an integer field takes them as 4.
+        panel.load({"5.start_at_step": 4.0})
+        await pilot.pause()
+        assert panel.collect()["5.start_at_step"] == 4 and isinstance(panel.collect()["5.start_at_step"], int)
+
 
 async def test_workflow_then_load_in_the_same_tick(options: dict[str, Any], params: list[dict[str, Any]]) -> None:
     app = host()

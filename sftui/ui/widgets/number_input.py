@@ -89,6 +89,8 @@ class NumberInput(Input):
         self.minimum = minimum
         self.maximum = maximum
         self.allow_empty = allow_empty
+        if integer and isinstance(value, float) and value.is_integer():
+            value = int(value)
         super().__init__(
             format_number(value),
             placeholder=placeholder,
@@ -120,6 +122,9 @@ class NumberInput(Input):
         return self.check(self.value)
 
     def set_number(self, value: Number | None) -> None:
+        # UI-format workflows store some INT widgets as 20.0; an integer field shows 20.
+        if self.integer and isinstance(value, float) and value.is_integer():
+            value = int(value)
         self.value = format_number(value)
 
     def set_limits(self, minimum: Number | None, maximum: Number | None) -> None:
