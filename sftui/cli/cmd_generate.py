@@ -96,7 +96,7 @@ def generate(args: argparse.Namespace) -> int:
 
 
 async def _run(ctx: Context, request):
-    from sftui.generation.runner import generate as run_generation
+    from sftui.generation.oneshot import generate as run_generation
 
     async with ctx.client() as client:
         if ctx.as_json:
@@ -104,7 +104,13 @@ async def _run(ctx: Context, request):
         from sftui.cli.progress import GenerationProgress
 
         with GenerationProgress() as progress:
-            return await run_generation(request, db_path=ctx.db_path, client=client, sink=progress.handle)
+            return await run_generation(request, db_path=ctx.db_path, client=client, sink=progress.handle, on_reconcile=_tell_reconciled)
+
+
+def _tell_reconciled(report: Any) -> None:
+    """Start-up reconciliation settled generations an earlier (killed) run left behind."""
+    if report.summary():
+        print(f"sftui: {inert(report.summary())}", file=sys.stderr)
 
 
 def _print_summary(ctx: Context, gen: Any) -> None:

@@ -85,8 +85,14 @@ class ComfyClient:
 
     # -- prompts ---------------------------------------------------------------
 
-    async def queue_prompt(self, prompt: dict[str, Any], *, extra_pnginfo: dict[str, Any] | None = None, front: bool = False) -> QueuedPrompt:
+    async def queue_prompt(
+        self, prompt: dict[str, Any], *, extra_pnginfo: dict[str, Any] | None = None, front: bool = False, prompt_id: str | None = None
+    ) -> QueuedPrompt:
+        """Queue a prompt. ``prompt_id`` chooses its id (ComfyUI honours it since 2025; older
+        servers pick their own, so always use the returned one)."""
         body: dict[str, Any] = {"prompt": prompt, "client_id": self.client_id}
+        if prompt_id is not None:
+            body["prompt_id"] = prompt_id
         if extra_pnginfo is not None:
             body["extra_data"] = {"extra_pnginfo": extra_pnginfo}
         if front:

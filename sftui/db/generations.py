@@ -140,6 +140,39 @@ def mark_generation_submitted(generation_id: str, *, prompt_id: str) -> bool:
         return _guarded_update(generation_id, UNFINISHED_STATUSES, values.utcnow(), prompt_id=prompt_id)
 
 
+def claim_generation_prompt(generation_id: str, *, expected: str | None, prompt_id: str, client_id: str | None) -> bool:
+    """Set the prompt id (and owner) of a pending generation whose prompt id is still ``expected``.
+
+    A compare-and-set: of two processes about to post (or repost) the same generation,
+    only the one whose claim lands posts it. False if the row moved on meanwhile.
+    """
+    prompt_id = require_text(prompt_id, "prompt_id")
+    same = GenerationRow.prompt_id.is_null() if expected is None else GenerationRow.prompt_id == expected
+    with write_transaction():
+        changed = (
+            GenerationRow.update(prompt_id=prompt_id, client_id=client_id, updated_at=values.utcnow())
+            .where((GenerationRow.id == generation_id) & (GenerationRow.status == STATUS_PENDING) & same)
+            .execute()
+        )
+        if not changed:
+            get_row(GenerationRow, generation_id, "generation")
+        return bool(changed)
+
+
+def transfer_generation(generation_id: str, *, expected_client: str | None, client_id: str) -> bool:
+    """Make ``client_id`` the owner of an unfinished generation still owned by ``expected_client``."""
+    same = GenerationRow.client_id.is_null() if expected_client is None else GenerationRow.client_id == expected_client
+    with write_transaction():
+        changed = (
+            GenerationRow.update(client_id=client_id, updated_at=values.utcnow())
+            .where((GenerationRow.id == generation_id) & GenerationRow.status.in_(UNFINISHED_STATUSES) & same)
+            .execute()
+        )
+        if not changed:
+            get_row(GenerationRow, generation_id, "generation")
+        return bool(changed)
+
+
 def mark_generation_running(generation_id: str) -> bool:
     with write_transaction():
         now = values.utcnow()

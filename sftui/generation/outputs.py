@@ -48,6 +48,8 @@ def output_destinations(data_dir: Path, session_id: str, generation_id: str, fil
     out = []
     for index, raw in enumerate(filenames):
         name = safe_filename(raw, fallback=f"output_{index:03d}.png")
+        if name.lower().endswith(".part"):
+            name += "_"  # ".part" marks an unfinished download, which the start-up sweep removes
         stem, dot, ext = name.rpartition(".")
         candidate, n = name, 1
         while candidate.lower() in taken:

@@ -2,6 +2,21 @@
 
 One ``GenerationRunner`` owns one client and one WebSocket for many generations. The
 TUI keeps one open for its lifetime; ``generate()`` (the CLI) opens one per call.
+
+Each generation is driven by one task from its row to its end. What happens when the
+server no longer knows a prompt (the rules, also applied at start-up by ``reconcile``):
+
+1. The server knows it: ``/history`` gives completed (outputs downloaded), failed with
+   the server's error, or failed "interrupted"; in ``/queue`` it is followed on.
+2. Unknown, and it had started (we saw ``execution_start`` or any later event, so the
+   row is ``running``): failed with ``LOST_MESSAGE``, ``error_details.retryable``.
+3. Unknown, never started, its prompt id is a first submission, and the socket dropped
+   since it was posted (a restart is the likely cause): posted again, exactly once,
+   from the stored snapshot under a derived id (see ``submission``).
+4. Unknown, never started, already a resubmission: failed with ``LOST_MESSAGE``, retryable.
+5. Unknown, never started, the socket never dropped: someone deleted it from the shared
+   queue, so it is not forced back: failed with ``DROPPED_MESSAGE``, retryable.
+A cancelled generation is never resubmitted. ``retry()`` reposts a failed one's snapshot.
 """
 
 from __future__ import annotations
@@ -13,15 +28,26 @@ import random
 from pathlib import Path
 from typing import Any, Callable
 
-from sftui.errors import NotFoundError, ServerError, SftuiError
+from sftui.errors import ConflictError, NotFoundError, SftuiError
 from sftui.generation import events as ev
 from sftui.generation.events import EventSink
+from sftui.generation.lease import ClientLease
 from sftui.generation.service import GenerateRequest, GenerationPlanner, Plan, PreparedGeneration
-from sftui.generation.tracking import track_generation
+from sftui.generation.submission import (
+    is_resubmission,
+    new_prompt_id,
+    post_generation,
+    resubmission_id,
+    snapshot_of,
+    withdraw,
+)
+from sftui.generation.tracking import emit_final, finish, follow, lost_failure
 
 log = logging.getLogger(__name__)
 
 CANCELLED = "cancelled by the user"
+#: Posts that surely never reached the server are tried again this often (TUI mode).
+UNDELIVERED_ATTEMPTS = 5
 
 
 class GenerationRunner:
@@ -34,18 +60,31 @@ class GenerationRunner:
         on_connection: Callable[[Any], None] | None = None,
         rng: random.Random | None = None,
         require_connection: bool = True,
+        backoff: Any = None,
+        adopt_poll: float = 1.0,
     ) -> None:
-        self.data_dir = Path(db_path).parent
+        self.db_path = Path(db_path)
+        self.data_dir = self.db_path.parent
         self.client = client
         self.sink: EventSink = sink or (lambda _e: None)
         self.on_connection = on_connection
         self.planner = GenerationPlanner(client=client, rng=rng)
-        #: The CLI wants a clear error when the server is down; the TUI starts anyway and reconnects.
+        #: The CLI wants a clear error when the server is down (and fails what it cannot
+        #: post); the TUI starts anyway, stores generations and posts them once connected.
         self.require_connection = require_connection
+        self.backoff = backoff
+        #: Prompts posted by another (dead) process report to nobody's socket: poll them.
+        self.adopt_poll = adopt_poll
         self._watcher: Any = None
-        self._tracking: dict[str, asyncio.Task] = {}
+        self._lease: ClientLease | None = None
+        self._tasks: dict[str, asyncio.Task] = {}
         self._prompt_ids: dict[str, str] = {}
-        self._connection_task: asyncio.Task | None = None
+        self._polled: set[str] = set()
+        self._cancelling: set[str] = set()
+        self._background: list[asyncio.Task] = []
+        self._post_lock = asyncio.Lock()
+        self._state_changed = asyncio.Event()
+        self._disconnects = 0
 
     async def __aenter__(self) -> "GenerationRunner":
         await self.start()
@@ -57,35 +96,70 @@ class GenerationRunner:
     async def start(self) -> None:
         from sftui.comfy.tracker import ComfyWatcher
 
-        self._watcher = ComfyWatcher(self.client, require_connection=self.require_connection)
-        await self._watcher.__aenter__()
-        if self.on_connection is not None:
-            self._connection_task = asyncio.create_task(self._forward_connection())
+        # Held before any row carries our client id, so reconciliation elsewhere leaves them be.
+        self._lease = await asyncio.to_thread(ClientLease.acquire, self.data_dir, self.client.client_id)
+        kwargs = {"backoff": self.backoff} if self.backoff is not None else {}
+        watcher = ComfyWatcher(self.client, require_connection=self.require_connection, **kwargs)
+        try:
+            await watcher.__aenter__()
+        except BaseException:
+            self._lease.release()
+            self._lease = None
+            raise
+        self._watcher = watcher
+        self._background = [asyncio.create_task(self._follow_connection()), asyncio.create_task(self._poll_adopted())]
 
     async def stop(self) -> None:
-        """Stop following; generations still running on the server stay as they are for reconciliation."""
-        for task in [*self._tracking.values(), self._connection_task]:
-            if task is not None:
-                task.cancel()
-        await asyncio.gather(*self._tracking.values(), return_exceptions=True)
+        """Stop following; generations still on the server stay unfinished, for reconciliation."""
+        tasks = [*self._tasks.values(), *self._background]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self._watcher is not None:
             await self._watcher.__aexit__(None, None, None)
             self._watcher = None
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
 
-    async def _forward_connection(self) -> None:
-        async for state in self._watcher.connection_events():
-            self.on_connection(state)
+    @property
+    def connected(self) -> bool:
+        return self._watcher is not None and self._watcher.state.status == "connected"
 
     @property
     def active(self) -> list[str]:
-        return [gid for gid, task in self._tracking.items() if not task.done()]
+        return [gid for gid, task in self._tasks.items() if not task.done()]
+
+    async def _follow_connection(self) -> None:
+        was_connected = False
+        async for state in self._watcher.connection_events():
+            if was_connected and state.status != "connected":
+                self._disconnects += 1
+            was_connected = state.status == "connected"
+            self._state_changed.set()
+            if self.on_connection is not None:
+                self.on_connection(state)
+
+    async def _wait_connected(self) -> None:
+        while True:
+            self._state_changed.clear()
+            if self.connected:
+                return
+            await self._state_changed.wait()
+
+    async def _poll_adopted(self) -> None:
+        while True:
+            await asyncio.sleep(self.adopt_poll)
+            if self._polled and self.connected:
+                await self._watcher.refresh(list(self._polled))
 
     # -- submitting -----------------------------------------------------------
     async def submit(self, request: GenerateRequest) -> tuple[list[Any], list[str]]:
         """Plan (nothing stored if that fails), then store and submit each generation.
 
         Returns the rows as they are after submission (pending, or failed when the server
-        rejected them) and the plan's warnings. Progress and the end arrive through ``sink``.
+        rejected them; pending without a prompt id while disconnected) and the warnings.
+        Progress and the end arrive through ``sink``.
         """
         return await self.submit_plan(await self.planner.plan(request), request.session)
 
@@ -97,7 +171,7 @@ class GenerationRunner:
         return rows, plan.warnings
 
     async def _store_and_submit(self, session_id: str, plan: Plan, item: PreparedGeneration) -> Any:
-        from sftui.db import create_generation, fail_generation, get_generation, mark_generation_submitted
+        from sftui.db import create_generation
 
         gen = await asyncio.to_thread(
             lambda: create_generation(
@@ -113,98 +187,206 @@ class GenerationRunner:
                 client_id=self.client.client_id,
             )
         )
-        extra: dict[str, Any] = {"sftui": {"generation_id": gen.id, "session_id": session_id}}
-        if plan.workflow.ui_graph:
-            extra = {"workflow": plan.workflow.ui_graph, **extra}
-        try:
-            queued = await self.client.queue_prompt(item.prompt, extra_pnginfo=extra)
-        except SftuiError as exc:
-            await self._withdraw_partial(exc)
-            await asyncio.to_thread(lambda: fail_generation(gen.id, error=exc.message, error_details={"code": exc.code, **(exc.details or {})}))
-            failed = await asyncio.to_thread(get_generation, gen.id)
-            self.sink(ev.failed(failed))
-            return failed
-        handle = self._watcher.track(queued.prompt_id)
-        await asyncio.to_thread(lambda: mark_generation_submitted(gen.id, prompt_id=queued.prompt_id))
-        gen = await asyncio.to_thread(get_generation, gen.id)
-        self._prompt_ids[gen.id] = queued.prompt_id
-        self.sink(ev.queued(gen))
-        self._tracking[gen.id] = asyncio.create_task(track_generation(gen, handle, item.prompt, self.client, self.data_dir, self.sink))
-        return gen
+        return await self._launch(gen)
 
-    async def _withdraw_partial(self, exc: SftuiError) -> None:
-        """A 200 with node_errors queued the valid branches; sftui treats it as failed, so drop it."""
-        prompt_id = (exc.details or {}).get("prompt_id")
-        if prompt_id:
-            try:
-                await self.client.delete_queued([prompt_id])
-                await self.client.interrupt(prompt_id)
-            except ServerError as err:
-                log.warning("could not withdraw partially queued prompt %s: %s", prompt_id, err)
+    async def _launch(self, gen: Any) -> Any:
+        """Drive a pending row without a prompt id; returns it after its first post when connected."""
+        from sftui.db import get_generation
+
+        posted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._tasks[gen.id] = asyncio.create_task(self._drive(gen, posted=posted))
+        if not self.connected and not self.require_connection:
+            self.sink(ev.queued(gen))
+            return gen
+        await asyncio.shield(posted)
+        return await asyncio.to_thread(get_generation, gen.id)
+
+    def adopt(self, generation: Any) -> None:
+        """Follow a generation another process posted (from ``reconcile``) to its end."""
+        if generation.id in self._tasks and not self._tasks[generation.id].done():
+            return
+        if not generation.prompt_id:
+            raise ConflictError(f"generation {generation.id} has no prompt id to follow")
+        self._polled.add(generation.prompt_id)
+        self._tasks[generation.id] = asyncio.create_task(self._drive(generation, posted=None))
+
+    async def retry(self, generation_id: str) -> Any:
+        """Post a failed generation again: its stored snapshot, unchanged (same seed)."""
+        from sftui.db import get_generation, requeue_generation
+
+        gen = await asyncio.to_thread(get_generation, generation_id)
+        snapshot_of(gen)  # refuse before changing anything
+        if gen.status != "failed":
+            raise ConflictError(f"generation {generation_id} is {gen.status}; only a failed generation can be retried")
+        requeued = await asyncio.to_thread(requeue_generation, generation_id)
+        if requeued is None:
+            raise ConflictError(f"generation {generation_id} changed while it was being retried")
+        return await self._launch(requeued)
+
+    # -- driving one generation -------------------------------------------------
+    async def _drive(self, gen: Any, *, posted: asyncio.Future | None) -> None:
+        from sftui.db import get_generation
+
+        try:
+            prompt = snapshot_of(gen)
+            if gen.prompt_id is None:
+                handle = await self._post(gen, expected=None, prompt_id=new_prompt_id())
+                if handle is not None:
+                    self.sink(ev.queued(await asyncio.to_thread(get_generation, gen.id)))
+            else:
+                handle = self._track(gen.id, gen.prompt_id, fresh=False)
+            if posted is not None and not posted.done():
+                posted.set_result(None)
+            while handle is not None:
+                outcome = await follow(gen, handle, prompt, self.sink)
+                self._polled.discard(outcome.prompt_id)
+                if gen.id in self._cancelling and outcome.status in ("lost", "interrupted"):
+                    break
+                if outcome.status != "lost":
+                    await finish(gen, outcome, self.client, self.data_dir)
+                    break
+                handle = await self._after_lost(gen, outcome.prompt_id, handle)
+        except SftuiError as exc:
+            await _fail_quietly(gen.id, exc.message)
+        except Exception as exc:  # a bug must not leave the row running forever
+            log.exception("generation %s: following it failed", gen.id)
+            await _fail_quietly(gen.id, f"sftui could not follow this generation: {type(exc).__name__}: {exc}")
+        finally:
+            if posted is not None and not posted.done():
+                posted.set_result(None)
+        if gen.id not in self._cancelling:
+            await emit_final(gen.id, self.sink)
+
+    def _track(self, gen_id: str, prompt_id: str, *, fresh: bool) -> Any:
+        self._prompt_ids[gen_id] = prompt_id
+        handle = self._watcher.track(prompt_id)
+        # Rule 3 needs to know whether the socket dropped after this post; -1: assume it did.
+        handle.sftui_disconnects = self._disconnects if fresh else -1
+        return handle
+
+    async def _post(self, gen: Any, *, expected: str | None, prompt_id: str) -> Any:
+        """Post in submission order once connected; the handle to follow, or None if it ended."""
+        from sftui.db import fail_generation
+
+        for attempt in range(1, UNDELIVERED_ATTEMPTS + 1):
+            async with self._post_lock:
+                await self._wait_connected()
+                result = await post_generation(gen, self.client, expected=expected, prompt_id=prompt_id)
+            if result.status == "queued":
+                return self._track(gen.id, result.prompt_id, fresh=True)
+            if result.status in ("rejected", "superseded"):
+                return None
+            assert result.error is not None
+            if self.require_connection or attempt == UNDELIVERED_ATTEMPTS:
+                await asyncio.to_thread(lambda: fail_generation(gen.id, error=result.error.message, error_details={"code": result.error.code}))
+                return None
+            if result.status == "uncertain":
+                # It may have arrived: ask the server (now, and again after each reconnect).
+                handle = self._track(gen.id, prompt_id, fresh=False)
+                self._spawn(self._watcher.refresh([prompt_id]))
+                return handle
+            expected = prompt_id  # our claim stands; the same id goes again
+            log.info("post of generation %s did not reach the server (%s); retrying", gen.id, result.error.message)
+            await asyncio.sleep(min(5.0, 0.25 * 2**attempt))
+        return None
+
+    async def _after_lost(self, gen: Any, lost_id: str, handle: Any) -> Any:
+        from sftui.db import fail_generation, get_generation
+
+        row = await asyncio.to_thread(get_generation, gen.id)
+        if row.status != "pending" or row.prompt_id != lost_id:
+            if row.status == "running" and row.prompt_id == lost_id:
+                error, details = lost_failure()
+                await asyncio.to_thread(lambda: fail_generation(gen.id, error=error, error_details=details))
+            return None  # rule 2, or another process moved it on
+        dropped = getattr(handle, "sftui_disconnects", -1) == self._disconnects
+        if is_resubmission(lost_id) or dropped:
+            error, details = lost_failure(dropped=dropped and not is_resubmission(lost_id))
+            await asyncio.to_thread(lambda: fail_generation(gen.id, error=error, error_details=details))
+            return None
+        new_id = resubmission_id(gen.id, lost_id)
+        log.info("generation %s: the server lost prompt %s before it started; posting it again as %s", gen.id, lost_id, new_id)
+        return await self._post(row, expected=lost_id, prompt_id=new_id)
 
     # -- waiting and cancelling -------------------------------------------------
     async def wait(self, generation_ids: list[str]) -> list[Any]:
         from sftui.db import get_generation
 
-        tasks = [self._tracking[gid] for gid in generation_ids if gid in self._tracking]
+        tasks = [self._tasks[gid] for gid in generation_ids if gid in self._tasks]
         await asyncio.gather(*tasks, return_exceptions=True)
         return [await asyncio.to_thread(get_generation, gid) for gid in generation_ids]
 
     async def cancel(self, generation_id: str) -> None:
         """Targeted interrupt if it runs, queue delete if it waits; the row ends failed ("cancelled")."""
-        from sftui.db import fail_generation
+        from sftui.db import fail_generation, get_generation
 
-        prompt_id = self._prompt_ids.get(generation_id)
-        if prompt_id is None:
+        task = self._tasks.get(generation_id)
+        if task is None or task.done():
             raise NotFoundError(f"generation {generation_id} is not running in this session")
-        try:
-            await self.client.delete_queued([prompt_id])
-            await self.client.interrupt(prompt_id)
-        except ServerError as exc:
-            log.warning("cancel of %s reached the server only partly: %s", generation_id, exc)
-        task = self._tracking.get(generation_id)
-        if task is not None and not task.done():
+        self._cancelling.add(generation_id)
+        prompt_id = self._prompt_ids.get(generation_id) or (await asyncio.to_thread(get_generation, generation_id)).prompt_id
+        if prompt_id and self.connected:
+            await withdraw(self.client, prompt_id)
+            # A deleted prompt never reports back: asking now ends it at once ("lost").
+            await self._watcher.refresh([prompt_id])
             try:
                 # An interrupt lands at the next step; a deleted prompt never reports back.
                 await asyncio.wait_for(asyncio.shield(task), timeout=3)
             except (TimeoutError, asyncio.TimeoutError):
-                task.cancel()
+                pass
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
         await asyncio.to_thread(lambda: fail_generation(generation_id, error=CANCELLED))
+        await emit_final(generation_id, self.sink)
 
-    async def cancel_all(self) -> None:
-        for gid in self.active:
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._background.append(task)
+        task.add_done_callback(lambda t: self._background.remove(t) if t in self._background else None)
+
+    async def cancel_all(self, generation_ids: list[str] | None = None) -> None:
+        wanted = self.active if generation_ids is None else [gid for gid in generation_ids if gid in self.active]
+        for gid in wanted:
             try:
                 await self.cancel(gid)
             except SftuiError as exc:
                 log.warning("could not cancel %s: %s", gid, exc)
 
+    async def refresh(self) -> None:
+        """Ask the server now how every followed prompt stands (the watcher also does this by itself)."""
+        if self._watcher is not None:
+            await self._watcher.refresh()
+
+    # -- start-up -------------------------------------------------------------------
+    async def reconcile(self) -> Any:
+        """Settle what earlier (dead) processes left unfinished; follow what still runs."""
+        from sftui.generation.reconcile import reconcile_unfinished
+
+        report = await reconcile_unfinished(self.db_path, self.client, sink=self.sink)
+        for gen in report.adopt:
+            self.adopt(gen)
+        return report
+
+
+async def _fail_quietly(generation_id: str, error: str) -> None:
+    from sftui.db import fail_generation
+
+    try:
+        await asyncio.to_thread(lambda: fail_generation(generation_id, error=error))
+    except Exception:  # the database itself may be what failed
+        log.exception("generation %s: could not record the failure", generation_id)
+
 
 def _session_for(ref: str | None) -> Any:
     from sftui.db import create_session, find_session, list_sessions
+    from sftui.db.common import write_transaction
 
     if ref:
-        try:
-            return find_session(ref)
-        except NotFoundError:
-            return create_session(title=ref)
+        # One write transaction: two processes naming a new session at once make one session.
+        with write_transaction():
+            try:
+                return find_session(ref)
+            except NotFoundError:
+                return create_session(title=ref)
     sessions = list_sessions()
     return sessions[0] if sessions else create_session()
-
-
-async def generate(request: GenerateRequest, *, db_path: Path, client: Any, sink: EventSink | None = None) -> tuple[list[Any], list[str]]:
-    """Submit and wait for every generation of one request (the CLI's path).
-
-    Planning comes first, so a bad request or a dead server fails before the socket
-    opens and before any row exists.
-    """
-    runner = GenerationRunner(db_path=db_path, client=client, sink=sink)
-    plan = await runner.planner.plan(request)
-    async with runner:
-        rows, warnings = await runner.submit_plan(plan, request.session)
-        try:
-            final = await runner.wait([row.id for row in rows])
-        except BaseException:
-            await asyncio.shield(asyncio.wait_for(runner.cancel_all(), timeout=10))
-            raise
-    final.sort(key=lambda g: g.batch_index)
-    return final, warnings

@@ -15,6 +15,7 @@ from sftui.generation.outputs import output_destinations
 log = logging.getLogger(__name__)
 
 LOST_MESSAGE = "the server restarted and lost this generation"
+DROPPED_MESSAGE = "the server dropped this generation from its queue (deleted by another client, or the queue was cleared)"
 DOWNLOAD_ATTEMPTS = 3
 
 
@@ -55,8 +56,13 @@ class ProgressModel:
         return min(100.0, 100.0 * (done + self.fraction) / self.total)
 
 
-async def track_generation(gen: Any, handle: Any, prompt: dict, client: Any, data_dir: Path, sink: EventSink) -> Any:
-    from sftui.db import get_generation, mark_generation_running
+async def follow(gen: Any, handle: Any, prompt: dict, sink: EventSink) -> Any:
+    """Relay one prompt's updates as events until it ends; returns its ``PromptOutcome``.
+
+    The first sign of execution marks the row running: that is what "started" means
+    when a lost prompt is judged (see ``runner``).
+    """
+    from sftui.db import mark_generation_running
 
     model = ProgressModel(prompt)
     started = False
@@ -86,10 +92,18 @@ async def track_generation(gen: Any, handle: Any, prompt: dict, client: Any, dat
             sink(ev.progress(gen.id, model.percent, model.label(update.node), int(update.value), int(update.max)))
         elif kind == "Preview":
             sink(ev.preview(gen.id, update.image_bytes, update.image_type))
-    outcome = await handle.outcome()
-    await finish(gen, outcome, client, data_dir)
-    final = await asyncio.to_thread(get_generation, gen.id)
-    sink(ev.completed(final) if final.status == "completed" else ev.failed(final))
+    return await handle.outcome()
+
+
+async def emit_final(gen_id: str, sink: EventSink) -> Any:
+    """Read the finished row and announce it; returns the row."""
+    from sftui.db import get_generation
+
+    final = await asyncio.to_thread(get_generation, gen_id)
+    if final.status == "completed":
+        sink(ev.completed(final))
+    elif final.status == "failed":
+        sink(ev.failed(final))
     return final
 
 
@@ -104,7 +118,7 @@ async def finish(gen: Any, outcome: Any, client: Any, data_dir: Path) -> None:
         except SftuiError as exc:
             await asyncio.to_thread(lambda: fail_generation(gen.id, error=f"outputs could not be downloaded: {exc.message}"))
             return
-        await asyncio.to_thread(
+        completed = await asyncio.to_thread(
             lambda: complete_generation(
                 gen.id,
                 outputs=[ref.filename for ref in refs],
@@ -112,14 +126,36 @@ async def finish(gen: Any, outcome: Any, client: Any, data_dir: Path) -> None:
                 generation_time_seconds=outcome.execution_time_s,
             )
         )
+        if not completed:
+            # Finished meanwhile (cancelled): the files belong to no result, so they go.
+            await asyncio.to_thread(_discard_unless_completed, gen.id, data_dir, files)
         return
     error, details = describe_failure(outcome)
     await asyncio.to_thread(lambda: fail_generation(gen.id, error=error, error_details=details))
 
 
+def _discard_unless_completed(gen_id: str, data_dir: Path, files: list[dict]) -> None:
+    from sftui.db import get_generation
+
+    if get_generation(gen_id).status == "completed":
+        return
+    for item in files:
+        try:
+            (data_dir / item["path"]).unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove %s: %s", item["path"], exc)
+
+
+def lost_failure(*, dropped: bool = False) -> tuple[str, dict]:
+    """The error of a generation the server no longer knows; both offer Retry."""
+    if dropped:
+        return DROPPED_MESSAGE, {"reason": "dropped", "retryable": True}
+    return LOST_MESSAGE, {"reason": "lost", "retryable": True}
+
+
 def describe_failure(outcome: Any) -> tuple[str, dict | None]:
     if outcome.status == "lost":
-        return LOST_MESSAGE, {"reason": "lost", "retryable": True}
+        return lost_failure()
     if outcome.status == "interrupted":
         return "interrupted", {"reason": "interrupted"}
     info = outcome.error

@@ -1,0 +1,47 @@
+"""``sftui generate``'s path: one runner for one request, after start-up housekeeping."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Callable
+
+from sftui.generation.events import EventSink
+from sftui.generation.runner import GenerationRunner
+from sftui.generation.service import GenerateRequest
+
+
+async def generate(
+    request: GenerateRequest,
+    *,
+    db_path: Path,
+    client: Any,
+    sink: EventSink | None = None,
+    on_reconcile: Callable[[Any], None] | None = None,
+) -> tuple[list[Any], list[str]]:
+    """Submit and wait for every generation of one request (the CLI's path).
+
+    Planning comes first, so a bad request or a dead server fails before the socket
+    opens and before any row exists. Then what earlier runs left unfinished is
+    reconciled, and its still-running generations are awaited too.
+    """
+    from sftui.generation.sweep import sweep_orphans
+
+    runner = GenerationRunner(db_path=db_path, client=client, sink=sink)
+    plan = await runner.planner.plan(request)
+    async with runner:
+        await asyncio.to_thread(sweep_orphans, runner.data_dir)
+        report = await runner.reconcile()
+        if on_reconcile is not None:
+            on_reconcile(report)
+        rows, warnings = await runner.submit_plan(plan, request.session)
+        try:
+            final = await runner.wait([row.id for row in rows])
+            # Left over from an earlier run but ours now: see them to their end too.
+            await runner.wait([gen.id for gen in report.adopt])
+        except BaseException:
+            own = [row.id for row in rows]
+            await asyncio.shield(asyncio.wait_for(runner.cancel_all(own), timeout=10))
+            raise
+    final.sort(key=lambda g: g.batch_index)
+    return final, warnings
