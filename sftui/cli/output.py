@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any, TextIO
 
@@ -18,9 +19,21 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+# json.dumps escapes C0 controls but passes DEL, C1 controls (8-bit CSI/OSC) and bidi
+# overrides through; escaping them too is lossless and keeps a piped-to-terminal line inert.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def dumps_inert(obj: Any, *, indent: int | None = None) -> str:
+    """JSON text (non-ASCII kept readable) with no character a terminal would act on."""
+    separators = None if indent is not None else (",", ":")
+    text = json.dumps(to_jsonable(obj), ensure_ascii=False, indent=indent, separators=separators)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def emit_json(obj: Any, stream: TextIO | None = None) -> None:
     stream = stream or sys.stdout
-    stream.write(json.dumps(to_jsonable(obj), ensure_ascii=False, separators=(",", ":")) + "\n")
+    stream.write(dumps_inert(obj) + "\n")
     stream.flush()
 
 

@@ -10,7 +10,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 log = logging.getLogger(__name__)
 
 MAX_NAME_BYTES = 200
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\\/]")
+# Controls (C0, DEL, C1) and bidi overrides/isolates: "evil\u202egnp.exe" must not pose as a PNG.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069<>:\"|?*\\\\/]")
 
 
 def safe_filename(name: str, *, fallback: str) -> str:

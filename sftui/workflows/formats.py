@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from sftui.errors import WorkflowError
 from sftui.workflows.a1111 import A1111Parameters, looks_like_infotext, parse_infotext
-from sftui.workflows.limits import MAX_JSON_BYTES, MAX_PNG_BYTES, check_depth, check_node_count, megabytes
+from sftui.workflows.limits import MAX_JSON_BYTES, MAX_PNG_BYTES, check_depth, check_node_count, check_unicode, megabytes
 from sftui.workflows.pngmeta import is_png, read_png_text
 
 NOT_A_WORKFLOW = "expected API format {id: {class_type, inputs}} or UI format {nodes, links}"
@@ -136,6 +136,7 @@ def parse_json(text: str, source: str, *, what: str = "JSON") -> Any:
     except RecursionError:
         raise WorkflowError(f"{what} in {source} is nested too deeply to be a workflow") from None
     check_depth(value, source=source)
+    check_unicode(value, source=f"{what} in {source}")
     return value
 
 

@@ -49,3 +49,22 @@ def check_depth(value: Any, *, source: str, limit: int = MAX_JSON_DEPTH) -> None
 def check_node_count(count: int, *, source: str, what: str = "nodes") -> None:
     if count > MAX_NODES:
         raise WorkflowError(f"{source} has {count} {what}, more than the limit of {MAX_NODES} (MAX_NODES)")
+
+
+def check_unicode(value: Any, *, source: str) -> None:
+    """Raise on a lone surrogate (JSON's ``"\\ud800"``): valid JSON, but no UTF-8 database or terminal can hold it."""
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise WorkflowError(
+                    f"{source} holds an unpaired surrogate (\\u{ord(item[exc.start]):04x}) in a string; it is not valid Unicode text"
+                ) from None
