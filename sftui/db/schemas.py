@@ -72,7 +72,8 @@ class GenerationParameters(_Sparse):
 class WorkflowParameter(_Sparse):
     """One editable input of a workflow (design §5.1); extra keys such as ``group`` are kept."""
 
-    nodeId: str
+    #: None for virtual parameters that span nodes (the LoRA list).
+    nodeId: str | None = None
     field: str
     label: str
     type: str

@@ -132,3 +132,24 @@ def test_no_prompt_records_the_workflows_own_text(simulator, tmp_path):
     snapshot = json.loads(data["workflow_json_snapshot"])
     (sampler,) = _by_class(snapshot, "KSampler")
     assert data["prompt_text"] == snapshot[sampler["inputs"]["positive"][0]]["inputs"]["text"]
+
+
+def test_import_ui_graph_and_generate_with_it(simulator, tmp_path, reference_dir):
+    db = tmp_path / "i.db"
+    ui = reference_dir / "conversion-examples" / "image_sdxl_simple.ui.json"
+    imp = run_cli("workflows", "import", str(ui), "--name", "SDXL simple", "--default", "--server", simulator.url, "--json", "--db", str(db))
+    assert imp.returncode == 0, imp.stderr.decode()
+    wf = json.loads(imp.stdout)["data"]
+    assert wf["is_default"] and wf["source_format"] == "ui" and wf["detected_format"].startswith("UI format")
+    expected = json.loads((reference_dir / "conversion-examples" / "image_sdxl_simple.api.json").read_text())
+    assert set(json.loads(wf["workflow_json"])) == set(expected)
+    assert any(p.get("key") == "loras" for p in wf["extracted_parameters"])
+    # The default workflow is used without --workflow; the UI graph travels into the PNG.
+    gen = run_cli("generate", "--server", simulator.url, "--prompt", "a lighthouse", "--steps", "2", "--width", "512", "--height", "512", "--json", "--db", str(db))
+    assert gen.returncode == 0, gen.stderr.decode()
+    data = _lines(gen)[-1]["data"]
+    assert data["workflow_id"] == wf["id"] and data["status"] == "completed"
+    with Image.open(db.parent / data["output_files"][0]["path"]) as img:
+        assert json.loads(img.text["workflow"])["nodes"]
+    listing = json.loads(run_cli("workflows", "list", "--json", "--db", str(db)).stdout)["data"]
+    assert listing[0]["generation_count"] == 1
