@@ -129,6 +129,11 @@ class MainScreen(ReportWorkerErrors, Screen[None]):
         info = await backend_of(self).object_info()
         self.panel.options = build_options(info)
         self._options_loaded = True
+        if self.workflow_bar.selected_id is None:
+            # The built-in workflow's limits and inputs come from the node definitions: read them
+            # again now, keeping what is in the form.
+            self._restore = self._restore or dict(self.panel.values)
+            self._workflow_parameters(None, False)
 
     # -- sessions --------------------------------------------------------------
 

@@ -59,29 +59,39 @@ class GenerationCard(Widget, can_focus=True):
             self.set_class(generation.status == status, f"-{status}")
 
     def compose(self) -> ComposeResult:
+        # Few widgets per card: the text above and below the images is one Static each.
         gen = self.generation
-        yield Static(self._badge(), classes="card-status")
-        yield Static(inert_content(gen.prompt_text or "(no prompt)"), classes="card-prompt")
-        if gen.negative_prompt:
-            yield Static(Content("− ") + inert_content(gen.negative_prompt), classes="card-negative")
+        yield Static(self._head(), classes="card-head")
         if gen.status == "completed":
             yield from self._thumbnails()
-        summary = summary_line(gen)
-        if summary:
-            yield Static(inert_content(summary, single_line=True), classes="card-summary")
-        if gen.status == "failed":
-            yield Static(inert_content(gen.error or "failed", single_line=False), classes="card-error")
+        yield Static(self._foot(), classes="card-summary")
         if gen.status in ("pending", "running"):
             yield GenerationProgress(gen.status, local=self.local)
 
-    def _badge(self) -> Content:
+    def _head(self) -> Content:
         gen = self.generation
         label = "pending · not sent yet" if self.local else gen.status
-        return Content.assemble(
-            (f"{STATUS_SYMBOLS.get(gen.status, '?')} {label}", f"bold {_STATUS_STYLE.get(gen.status, '')}"),
-            ("  ", ""),
-            (local_timestamp(gen.created_at), "dim"),
-        )
+        parts = [
+            Content.assemble(
+                (f"{STATUS_SYMBOLS.get(gen.status, '?')} {label}", f"bold {_STATUS_STYLE.get(gen.status, '')}"),
+                "  ",
+                (local_timestamp(gen.created_at), "$text-muted"),
+            ),
+            inert_content(gen.prompt_text or "(no prompt)"),
+        ]
+        if gen.negative_prompt:
+            parts.append(Content.styled("− ", "$text-muted") + inert_content(gen.negative_prompt, style="$text-muted"))
+        return Content("\n").join(parts)
+
+    def _foot(self) -> Content:
+        gen = self.generation
+        parts = []
+        summary = summary_line(gen)
+        if summary:
+            parts.append(inert_content(summary, single_line=True, style="$text-muted"))
+        if gen.status == "failed":
+            parts.append(inert_content(gen.error or "failed", style="$text-error"))
+        return Content("\n").join(parts)
 
     def _thumbnails(self) -> ComposeResult:
         paths = backend_of(self).output_paths(self.generation)

@@ -31,8 +31,8 @@ from sftui.ui.backend import LocalRequest, backend_of
 from sftui.ui.messages import ReportWorkerErrors
 from sftui.ui.widgets.generation_card import GenerationCard
 
-PAGE = 25
-MAX_CARDS = 60
+PAGE = 20
+MAX_CARDS = 40
 NEAR_EDGE = 3
 JUMP_PAGE = 500
 
@@ -78,6 +78,9 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         # scrolling and backend updates must not interleave inside one change.
         self._lock = asyncio.Lock()
         self._jump_pending = False
+        # Clear while a shift waits for its layout (to put the kept card back in place).
+        self._settled = asyncio.Event()
+        self._settled.set()
         self.session_id: str | None = None
         self._items: list[Any] = []
         self._lo = 0
@@ -194,38 +197,32 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         if self._lo == 0 or self._shifting:
             return
         self._shifting = True
-        try:
-            keep = self._visible_anchor()
-            new_lo = max(0, self._lo - PAGE)
-            cards = [self._card(row) for row in self._items[new_lo : self._lo]]
-            first = self.row_cards[0] if self.row_cards else None
-            await self.mount_all(cards, before=first) if first else await self.mount_all(cards)
-            self._lo = new_lo
-            if self._hi - self._lo > MAX_CARDS:
-                self.anchor(False)
-                await self._release(self.row_cards[MAX_CARDS:])
-                self._hi = self._lo + MAX_CARDS
-            self._restore_anchor(keep)
-        finally:
-            self._shifting = False
+        keep = self._visible_anchor()
+        new_lo = max(0, self._lo - PAGE)
+        first = self.row_cards[0] if self.row_cards else None
+        cards = [self._card(row) for row in self._items[new_lo : self._lo]]
+        await (self.mount_all(cards, before=first) if first else self.mount_all(cards))
+        self._lo = new_lo
+        if self._hi - self._lo > MAX_CARDS:
+            self.anchor(False)
+            await self._release(self.row_cards[MAX_CARDS:])
+            self._hi = self._lo + MAX_CARDS
+        self._restore_anchor(keep)
 
     async def _extend_bottom(self) -> None:
+        """Mount the next chunk of loaded rows below, releasing cards at the top."""
         if self._hi >= len(self._items) or self._shifting:
             return
         self._shifting = True
-        try:
-            keep = self._visible_anchor()
-            new_hi = min(len(self._items), self._hi + PAGE)
-            cards = [self._card(row) for row in self._items[self._hi : new_hi]]
-            await self._mount_after_rows(cards)
-            self._hi = new_hi
-            if self._hi - self._lo > MAX_CARDS:
-                drop = self._hi - self._lo - MAX_CARDS
-                await self._release(self.row_cards[:drop])
-                self._lo += drop
-            self._restore_anchor(keep)
-        finally:
-            self._shifting = False
+        keep = self._visible_anchor()
+        new_hi = min(len(self._items), self._hi + PAGE)
+        await self._mount_after_rows([self._card(row) for row in self._items[self._hi : new_hi]])
+        self._hi = new_hi
+        if self._hi - self._lo > MAX_CARDS:
+            drop = self._hi - self._lo - MAX_CARDS
+            await self._release(self.row_cards[:drop])
+            self._lo += drop
+        self._restore_anchor(keep)
 
     async def _mount_after_rows(self, cards: list[GenerationCard]) -> None:
         locals_ = [card for card in self.cards if card.local]
@@ -239,22 +236,25 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
             await self.remove_children(cards)
 
     def _visible_anchor(self) -> tuple[GenerationCard, float] | None:
-        """The first card in view and its offset, to keep it in place while cards come and go."""
-        for card in self.row_cards:
+        """The card to keep in place while cards come and go: the focused one, else the first in view."""
+        focused = self.screen.focused
+        candidates = [focused] if isinstance(focused, GenerationCard) and focused in self.row_cards else []
+        for card in candidates + self.row_cards:
             region = card.virtual_region
             if region.bottom > self.scroll_y:
                 return card, region.y - self.scroll_y
         return None
 
     def _restore_anchor(self, keep: tuple[GenerationCard, float] | None) -> None:
-        if keep is None:
-            return
-        card, offset = keep
+        """Put the kept card back where it was, after the next layout; then allow new shifts."""
 
         def restore() -> None:
-            if card.is_attached:
-                self.scroll_to(y=card.virtual_region.y - offset, animate=False, immediate=True)
+            if keep is not None and keep[0].is_attached:
+                self.scroll_to(y=keep[0].virtual_region.y - keep[1], animate=False, immediate=True)
+            self._shifting = False
+            self._settled.set()
 
+        self._settled.clear()
         self.call_after_refresh(restore)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
@@ -370,6 +370,14 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
 
     # -- keys ------------------------------------------------------------------
 
+    async def _wait_settled(self) -> None:
+        """Let a shift started by scrolling finish, so keys see the cards it mounted."""
+        try:
+            await asyncio.wait_for(self._settled.wait(), 2.0)
+        except (TimeoutError, asyncio.TimeoutError):
+            self._shifting = False
+            self._settled.set()
+
     def _focused_index(self) -> int | None:
         cards = self.cards
         focused = self.screen.focused
@@ -382,6 +390,7 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
 
     async def action_next_card(self) -> None:
         async with self._lock:
+            await self._wait_settled()
             await self._next_card()
 
     async def _next_card(self) -> None:
@@ -402,6 +411,7 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
 
     async def action_previous_card(self) -> None:
         async with self._lock:
+            await self._wait_settled()
             await self._previous_card()
 
     async def _previous_card(self) -> None:
@@ -424,6 +434,7 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
 
     async def action_oldest(self) -> None:
         async with self._lock:
+            await self._wait_settled()
             await self._oldest()
 
     async def _oldest(self) -> None:
@@ -442,6 +453,7 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
 
     async def action_newest(self) -> None:
         async with self._lock:
+            await self._wait_settled()
             await self._newest()
 
     async def _newest(self) -> None:
