@@ -139,13 +139,19 @@ class MainScreen(ReportWorkerErrors, Screen[None]):
 
     @on(SessionSidebar.Selected)
     def _session_selected(self, event: SessionSidebar.Selected) -> None:
-        self.open_session(event.session_id, reload=True)
+        self.open_session(event.session_id)
+        self.prompt_area.focus_prompt()
 
-    def open_session(self, session_id: str | None, *, reload: bool = False) -> None:
-        if session_id == self.session_id and not reload:
+    @on(SessionSidebar.ListChanged)
+    def _sessions_listed(self, event: SessionSidebar.ListChanged) -> None:
+        current = next((s for s in event.sessions if s.id == self.session_id), None)
+        if current is not None:
+            self.header.session_title = current.title
+
+    def open_session(self, session_id: str | None) -> None:
+        if session_id == self.session_id:
             return
-        if session_id != self.session_id:
-            self._save_draft(self.session_id, self.draft())
+        self._save_draft(self.session_id, self.draft())
         self.session_id = session_id
         self.sidebar.active_id = session_id
         self.timeline.show_session(session_id)

@@ -65,6 +65,18 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
         def control(self) -> SessionSidebar:
             return self.sidebar
 
+    class ListChanged(Message):
+        """The list was read again (titles and counters may have changed)."""
+
+        def __init__(self, sidebar: SessionSidebar, sessions: list[Any]) -> None:
+            super().__init__()
+            self.sidebar = sidebar
+            self.sessions = sessions
+
+        @property
+        def control(self) -> SessionSidebar:
+            return self.sidebar
+
     class Loaded(Message):
         def __init__(self, sessions: list[Any], select: str | None) -> None:
             super().__init__()
@@ -88,23 +100,23 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
         event.stop()
         self.sessions = event.sessions
         self._rebuild()
+        self.post_message(self.ListChanged(self, event.sessions))
         if event.select is not None:
             self.post_message(self.Selected(self, event.select))
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, *, follow_active: bool = False) -> None:
+        """Refill the options; the highlight stays where the user moved it, else on the open session."""
         highlighted = self.highlighted_option.id if self.highlighted_option else None
         options: list[Option] = [Option(Content.styled("+ New session", "bold $accent"), id=NEW_SESSION)]
         options += [SessionOption(s, active=s.id == self.active_id) for s in self.sessions]
         self.set_options(options)
-        target = self.active_id if highlighted in (None, self.active_id) else highlighted
-        try:
-            self.highlighted = self.get_option_index(target) if target else 0
-        except Exception:
-            self.highlighted = 0
+        keep = highlighted if self.has_focus and not follow_active else None
+        target = keep if keep is not None and any(o.id == keep for o in options) else self.active_id
+        self.highlighted = self.get_option_index(target) if target and any(o.id == target for o in options) else 0
 
     def watch_active_id(self) -> None:
         if self.sessions:
-            self._rebuild()
+            self._rebuild(follow_active=True)
 
     def session(self, session_id: str | None) -> Any | None:
         return next((s for s in self.sessions if s.id == session_id), None)
