@@ -324,10 +324,12 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
             return
         self._local = [_local_row(local) for local in mine]
         await self.remove_children([card for card in self.cards if card.local])
+        for empty in self.query_children(".timeline-empty"):
+            await empty.remove()
         if self._local:
-            for empty in self.query_children(".timeline-empty"):
-                await empty.remove()
             await self.mount_all([self._card(row, True) for row in self._local])
+        elif not self.cards and not self._loading:
+            self._show_empty()
 
     def card_for(self, generation_id: str) -> GenerationCard | None:
         for card in self.cards:
