@@ -10,6 +10,7 @@ to a server; converting a UI graph is ``convert.resolve_api_prompt``'s job.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -136,8 +137,23 @@ def parse_json(text: str, source: str, *, what: str = "JSON") -> Any:
     except RecursionError:
         raise WorkflowError(f"{what} in {source} is nested too deeply to be a workflow") from None
     check_depth(value, source=source)
-    check_unicode(value, source=f"{what} in {source}")
+    if _may_hold_surrogates(text):
+        check_unicode(value, source=f"{what} in {source}")
     return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _may_hold_surrogates(text: str) -> bool:
+    """Only a \\uD8xx-\\uDFxx escape (or a raw surrogate) can give one; skip the walk otherwise."""
+    if _SURROGATE_ESCAPE.search(text):
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def classify(obj: Any, source: str) -> LoadedWorkflow:
