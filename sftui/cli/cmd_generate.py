@@ -100,7 +100,9 @@ async def _run(ctx: Context, request):
 
     async with ctx.client() as client:
         if ctx.as_json:
-            return await run_generation(request, db_path=ctx.db_path, client=client, sink=lambda e: emit_json(e.to_json()))
+            return await run_generation(
+                request, db_path=ctx.db_path, client=client, sink=lambda e: emit_json(e.to_json()), on_reconcile=_tell_reconciled
+            )
         from sftui.cli.progress import GenerationProgress
 
         with GenerationProgress() as progress:

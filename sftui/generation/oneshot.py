@@ -30,8 +30,9 @@ async def generate(
     runner = GenerationRunner(db_path=db_path, client=client, sink=sink)
     plan = await runner.planner.plan(request)
     async with runner:
-        await asyncio.to_thread(sweep_orphans, runner.data_dir)
         report = await runner.reconcile()
+        # After reconciling: what it failed has no files any more; what it follows is ours, so kept.
+        await asyncio.to_thread(sweep_orphans, runner.data_dir)
         if on_reconcile is not None:
             on_reconcile(report)
         rows, warnings = await runner.submit_plan(plan, request.session)

@@ -183,6 +183,8 @@ async def download_outputs(gen: Any, refs: list[Any], client: Any, data_dir: Pat
                 break
             except SftuiError as exc:
                 if attempt == DOWNLOAD_ATTEMPTS:
+                    # No partial result: the generation fails, so its other files go too.
+                    await asyncio.to_thread(_discard_unless_completed, gen.id, data_dir, files)
                     raise
                 log.warning("download of %s failed (attempt %d): %s", ref.filename, attempt, exc)
                 await asyncio.sleep(0.2 * attempt)

@@ -126,3 +126,75 @@ def posts_by_generation(sim: Any) -> dict[str, int]:
         if gid:
             counts[gid] = counts.get(gid, 0) + 1
     return counts
+
+
+class CliProcess:
+    """``sftui …`` in a subprocess whose JSON lines can be awaited one by one (bounded)."""
+
+    def __init__(self, *args: str, env: dict | None = None) -> None:
+        import os
+        import queue
+        import subprocess
+        import sys
+        import threading
+
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sftui", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **(env or {})},
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            self.lines.put(raw.decode("utf-8", "replace"))
+        self.lines.put(None)
+
+    def wait_for_event(self, name: str, timeout: float = 15.0) -> dict:
+        import queue
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {name} event within {timeout:g} s; seen {self.seen}") from None
+            if line is None:
+                raise AssertionError(f"sftui exited before {name}: {self.stderr()}")
+            self.seen.append(line)
+            data = json.loads(line)
+            if data.get("event") == name:
+                return data
+
+    def kill(self) -> None:
+        import signal
+
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def finish(self, timeout: float = 60.0) -> tuple[int, list[str], str]:
+        import queue
+
+        code = self.proc.wait(timeout)
+        self._reader.join(5)
+        while True:
+            try:
+                line = self.lines.get_nowait()
+            except queue.Empty:
+                break
+            if line is not None:
+                self.seen.append(line)
+        return code, self.seen, self.stderr()
+
+    def stderr(self) -> str:
+        if not hasattr(self, "_stderr"):
+            if self.proc.poll() is None:
+                return ""
+            assert self.proc.stderr is not None
+            self._stderr = self.proc.stderr.read().decode("utf-8", "replace")
+        return self._stderr

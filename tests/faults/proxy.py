@@ -55,15 +55,9 @@ class TcpProxy:
         if task is not None:
             self._tasks.add(task)
         try:
-            first = await reader.read(65536)
-            if any(first.startswith(prefix) for prefix in self.hold):
-                self.held += 1
-                await asyncio.sleep(3600)  # never answer; cancelled by close()
-                return
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
             self._writers.add(up_writer)
-            up_writer.write(first)
-            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+            await asyncio.gather(self._requests(reader, up_writer), _pipe(up_reader, writer))
         except (ConnectionError, OSError):
             pass
         finally:
@@ -72,6 +66,21 @@ class TcpProxy:
                 writer.transport.abort()
             if task is not None:
                 self._tasks.discard(task)
+
+    async def _requests(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Client to server; a request starting with a ``hold`` prefix stops the flow for good."""
+        try:
+            while data := await reader.read(65536):
+                if any(data.startswith(prefix) for prefix in self.hold):
+                    self.held += 1
+                    await asyncio.sleep(3600)  # never answered; cancelled by close()
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                writer.transport.abort()
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -84,3 +93,25 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
     finally:
         with contextlib.suppress(Exception):
             writer.transport.abort()
+
+
+class ProxyThread:
+    """A ``TcpProxy`` on its own event loop, for tests that run sftui in a subprocess."""
+
+    def __init__(self, target_port: int, *, hold: tuple[bytes, ...] = ()) -> None:
+        import threading
+
+        self.proxy = TcpProxy(target_port, hold=hold)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self) -> TcpProxy:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.proxy.start(), self._loop).result(10)
+        return self.proxy
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.proxy.close(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
