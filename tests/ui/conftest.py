@@ -220,3 +220,12 @@ def seeder(monkeypatch: pytest.MonkeyPatch, db_path: Path) -> Seeder:
 
 
 Waiter = Callable[..., Awaitable[Any]]
+
+
+def screen_text(app: Any) -> str:
+    """The characters on the terminal right now (what a user reads), line by line."""
+    from textual.strip import Strip
+
+    compositor = app.screen._compositor
+    chops = compositor._render_chops(compositor.size.region, lambda _y: True)
+    return "\n".join(Strip.join(chop.values()).text for chop in chops)

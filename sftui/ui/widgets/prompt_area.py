@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import TextArea
+
+from sftui.ui.text import inert
 
 PROMPT_PLACEHOLDER = "Describe the image you want… (ctrl+j generates)"
 NEGATIVE_PLACEHOLDER = "Negative prompt (optional): things to avoid"
@@ -40,9 +43,21 @@ class PromptArea(Vertical):
         return self.negative.text.strip() or None
 
     def set_texts(self, prompt: str | None, negative: str | None) -> None:
-        self.prompt.load_text(prompt or "")
-        self.negative.load_text(negative or "")
+        self.prompt.load_text(inert(prompt))
+        self.negative.load_text(inert(negative))
         self.prompt.move_cursor(self.prompt.document.end)
+
+    @on(TextArea.Changed)
+    def _keep_inert(self, event: TextArea.Changed) -> None:
+        """A TextArea draws control characters as they are: a pasted ESC would reach the terminal.
+
+        They become visible escapes (``\\x1b``) instead, in the box and in the prompt sent.
+        """
+        area = event.text_area
+        safe = inert(area.text)
+        if safe != area.text:
+            area.load_text(safe)
+            area.move_cursor(area.document.end)
 
     def draft(self) -> dict[str, Any]:
         return {"prompt": self.prompt.text, "negative": self.negative.text}
