@@ -70,7 +70,7 @@ class WorkflowBar(ReportWorkerErrors, Horizontal):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.workflows: list[Any] = []
-        self._updating = False
+        self._expected: list[Any] = []
 
     def compose(self) -> ComposeResult:
         yield Select([("Built-in default", BUILTIN)], value=BUILTIN, allow_blank=False, compact=True, id="workflow-select", tooltip="Workflow used for new generations")
@@ -103,12 +103,12 @@ class WorkflowBar(ReportWorkerErrors, Horizontal):
         if not any(w.is_default for w in event.workflows):
             options.insert(0, (Content("Built-in default"), BUILTIN))
         select = self.query_one(Select)
-        self._updating = True
-        try:
-            select.set_options(options)
-            select.value = event.select or (BUILTIN if not event.workflows or options[0][1] == BUILTIN else options[0][1])
-        finally:
-            self._updating = False
+        before = select.value
+        select.set_options(options)
+        select.value = event.select or (BUILTIN if not event.workflows or options[0][1] == BUILTIN else options[0][1])
+        if select.value != before:
+            # Select.Changed arrives later as a message: remember it is ours, not the user's.
+            self._expected.append(select.value)
         value = None if select.value == BUILTIN else str(select.value)
         if event.announce or value != self.selected_id:
             self._resolve(value, event.by_user)
@@ -120,9 +120,12 @@ class WorkflowBar(ReportWorkerErrors, Horizontal):
     @on(Select.Changed, "#workflow-select")
     def _changed(self, event: Select.Changed) -> None:
         event.stop()
-        if self._updating:
+        if event.value is Select.BLANK or event.value != event.select.value:
+            return  # options being replaced, or a newer value already set
+        if event.value in self._expected:
+            self._expected.remove(event.value)
             return
-        value = None if event.value in (BUILTIN, Select.BLANK) else str(event.value)
+        value = None if event.value == BUILTIN else str(event.value)
         if value != self.selected_id:
             self._resolve(value, True)
 
