@@ -28,12 +28,15 @@ from sftui.comfy.httpio import DEFAULT_MAX_BODY, decode_json, display_url, read_
 from sftui.comfy.models import HistoryEntry, OutputRef, QueuedPrompt, QueueState
 from sftui.comfy.rejection import prompt_rejected
 from sftui.errors import ServerError, SftuiError, UsageError, WorkflowError
+from sftui.logs import prompts_logged
 
 log = logging.getLogger(__name__)
 
 OBJECT_INFO_MAX_BYTES = 50 * 2**20
 QUEUE_MAX_BYTES = 64 * 2**20
 _ERROR_BODY_MAX = 2**20
+# Prompts reach the log only with log_prompts = true, and then at most this much of each.
+_LOGGED_PROMPT_MAX = 64 * 1024
 
 
 def normalize_base_url(url: str) -> str:
@@ -109,6 +112,9 @@ class ComfyClient:
             if data.get("node_errors"):
                 raise prompt_rejected(data, prompt, status=status)
             number = data.get("number")
+            log.info("queued prompt %s (%d nodes) on %s", data["prompt_id"], len(prompt), display_url(self.base_url))
+            if prompts_logged():
+                log.info("prompt %s as sent: %s", data["prompt_id"], content[:_LOGGED_PROMPT_MAX].decode("utf-8", "replace"))
             return QueuedPrompt(prompt_id=data["prompt_id"], number=number if isinstance(number, int) else None)
         if status == 400:
             data = decode_json(raw, self.base_url, "POST", "/prompt", status)
