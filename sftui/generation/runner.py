@@ -22,6 +22,7 @@ A cancelled generation is never resubmitted. ``retry()`` reposts a failed one's 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -32,6 +33,7 @@ from sftui.errors import ConflictError, NotFoundError, SftuiError
 from sftui.generation import events as ev
 from sftui.generation.events import EventSink
 from sftui.generation.lease import ClientLease
+from sftui.generation.rows import fail_quietly, session_for
 from sftui.generation.service import GenerateRequest, GenerationPlanner, Plan, PreparedGeneration
 from sftui.generation.submission import (
     is_resubmission,
@@ -79,6 +81,8 @@ class GenerationRunner:
         self._lease: ClientLease | None = None
         self._tasks: dict[str, asyncio.Task] = {}
         self._prompt_ids: dict[str, str] = {}
+        #: Disconnects counted when each prompt was posted (-1: unknown, e.g. adopted); rule 3 vs 5.
+        self._posted_at: dict[str, int] = {}
         self._polled: set[str] = set()
         self._cancelling: set[str] = set()
         self._background: list[asyncio.Task] = []
@@ -138,7 +142,10 @@ class GenerationRunner:
             was_connected = state.status == "connected"
             self._state_changed.set()
             if self.on_connection is not None:
-                self.on_connection(state)
+                try:
+                    self.on_connection(state)
+                except Exception:  # a listener's bug must not stop posting on reconnect
+                    log.exception("the connection listener failed")
 
     async def _wait_connected(self) -> None:
         while True:
@@ -151,7 +158,10 @@ class GenerationRunner:
         while True:
             await asyncio.sleep(self.adopt_poll)
             if self._polled and self.connected:
-                await self._watcher.refresh(list(self._polled))
+                try:
+                    await self._watcher.refresh(list(self._polled))
+                except Exception:
+                    log.exception("polling adopted prompts failed")
 
     # -- submitting -----------------------------------------------------------
     async def submit(self, request: GenerateRequest) -> tuple[list[Any], list[str]]:
@@ -164,7 +174,7 @@ class GenerationRunner:
         return await self.submit_plan(await self.planner.plan(request), request.session)
 
     async def submit_plan(self, plan: Plan, session_ref: str | None) -> tuple[list[Any], list[str]]:
-        session = await asyncio.to_thread(_session_for, session_ref)
+        session = await asyncio.to_thread(session_for, session_ref)
         rows = []
         for item in plan.items:
             rows.append(await self._store_and_submit(session.id, plan, item))
@@ -194,7 +204,7 @@ class GenerationRunner:
         from sftui.db import get_generation
 
         posted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._tasks[gen.id] = asyncio.create_task(self._drive(gen, posted=posted))
+        self._start_driving(gen, posted)
         if not self.connected and not self.require_connection:
             self.sink(ev.queued(gen))
             return gen
@@ -208,7 +218,20 @@ class GenerationRunner:
         if not generation.prompt_id:
             raise ConflictError(f"generation {generation.id} has no prompt id to follow")
         self._polled.add(generation.prompt_id)
-        self._tasks[generation.id] = asyncio.create_task(self._drive(generation, posted=None))
+        self._start_driving(generation, None)
+
+    def _start_driving(self, gen: Any, posted: asyncio.Future | None) -> None:
+        task = asyncio.create_task(self._drive(gen, posted=posted))
+        self._tasks[gen.id] = task
+
+        def forget(done: asyncio.Task) -> None:
+            # A long TUI session drives thousands; keep only what still runs.
+            if self._tasks.get(gen.id) is done:
+                del self._tasks[gen.id]
+                prompt_id = self._prompt_ids.pop(gen.id, None)
+                self._posted_at.pop(prompt_id or "", None)
+
+        task.add_done_callback(forget)
 
     async def retry(self, generation_id: str) -> Any:
         """Post a failed generation again: its stored snapshot, unchanged (same seed)."""
@@ -245,12 +268,12 @@ class GenerationRunner:
                 if outcome.status != "lost":
                     await finish(gen, outcome, self.client, self.data_dir)
                     break
-                handle = await self._after_lost(gen, outcome.prompt_id, handle)
+                handle = await self._after_lost(gen, outcome.prompt_id)
         except SftuiError as exc:
-            await _fail_quietly(gen.id, exc.message)
+            await fail_quietly(gen.id, exc.message)
         except Exception as exc:  # a bug must not leave the row running forever
             log.exception("generation %s: following it failed", gen.id)
-            await _fail_quietly(gen.id, f"sftui could not follow this generation: {type(exc).__name__}: {exc}")
+            await fail_quietly(gen.id, f"sftui could not follow this generation: {type(exc).__name__}: {exc}")
         finally:
             if posted is not None and not posted.done():
                 posted.set_result(None)
@@ -258,11 +281,12 @@ class GenerationRunner:
             await emit_final(gen.id, self.sink)
 
     def _track(self, gen_id: str, prompt_id: str, *, fresh: bool) -> Any:
+        old = self._prompt_ids.get(gen_id)
+        if old is not None:
+            self._posted_at.pop(old, None)
         self._prompt_ids[gen_id] = prompt_id
-        handle = self._watcher.track(prompt_id)
-        # Rule 3 needs to know whether the socket dropped after this post; -1: assume it did.
-        handle.sftui_disconnects = self._disconnects if fresh else -1
-        return handle
+        self._posted_at[prompt_id] = self._disconnects if fresh else -1
+        return self._watcher.track(prompt_id)
 
     async def _post(self, gen: Any, *, expected: str | None, prompt_id: str) -> Any:
         """Post in submission order once connected; the handle to follow, or None if it ended."""
@@ -290,7 +314,7 @@ class GenerationRunner:
             await asyncio.sleep(min(5.0, 0.25 * 2**attempt))
         return None
 
-    async def _after_lost(self, gen: Any, lost_id: str, handle: Any) -> Any:
+    async def _after_lost(self, gen: Any, lost_id: str) -> Any:
         from sftui.db import fail_generation, get_generation
 
         row = await asyncio.to_thread(get_generation, gen.id)
@@ -299,7 +323,7 @@ class GenerationRunner:
                 error, details = lost_failure()
                 await asyncio.to_thread(lambda: fail_generation(gen.id, error=error, error_details=details))
             return None  # rule 2, or another process moved it on
-        dropped = getattr(handle, "sftui_disconnects", -1) == self._disconnects
+        dropped = self._posted_at.get(lost_id, -1) == self._disconnects
         if is_resubmission(lost_id) or dropped:
             error, details = lost_failure(dropped=dropped and not is_resubmission(lost_id))
             await asyncio.to_thread(lambda: fail_generation(gen.id, error=error, error_details=details))
@@ -324,20 +348,24 @@ class GenerationRunner:
         if task is None or task.done():
             raise NotFoundError(f"generation {generation_id} is not running in this session")
         self._cancelling.add(generation_id)
-        prompt_id = self._prompt_ids.get(generation_id) or (await asyncio.to_thread(get_generation, generation_id)).prompt_id
-        if prompt_id and self.connected:
-            await withdraw(self.client, prompt_id)
-            # A deleted prompt never reports back: asking now ends it at once ("lost").
-            await self._watcher.refresh([prompt_id])
-            try:
-                # An interrupt lands at the next step; a deleted prompt never reports back.
-                await asyncio.wait_for(asyncio.shield(task), timeout=3)
-            except (TimeoutError, asyncio.TimeoutError):
-                pass
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await asyncio.to_thread(lambda: fail_generation(generation_id, error=CANCELLED))
-        await emit_final(generation_id, self.sink)
+        try:
+            prompt_id = self._prompt_ids.get(generation_id) or (await asyncio.to_thread(get_generation, generation_id)).prompt_id
+            if prompt_id and self.connected:
+                await withdraw(self.client, prompt_id)
+                # A deleted prompt never reports back: asking now ends it at once.
+                await self._watcher.refresh([prompt_id])
+                with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
+                    # An interrupt lands at the next step.
+                    await asyncio.wait_for(asyncio.shield(task), timeout=3)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            row = await asyncio.to_thread(get_generation, generation_id)
+            if row.status in ("pending", "running") and row.prompt_id not in (None, prompt_id) and self.connected:
+                await withdraw(self.client, row.prompt_id)  # posted while we were cancelling
+            await asyncio.to_thread(lambda: fail_generation(generation_id, error=CANCELLED))
+            await emit_final(generation_id, self.sink)
+        finally:
+            self._cancelling.discard(generation_id)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -366,27 +394,3 @@ class GenerationRunner:
         for gen in report.adopt:
             self.adopt(gen)
         return report
-
-
-async def _fail_quietly(generation_id: str, error: str) -> None:
-    from sftui.db import fail_generation
-
-    try:
-        await asyncio.to_thread(lambda: fail_generation(generation_id, error=error))
-    except Exception:  # the database itself may be what failed
-        log.exception("generation %s: could not record the failure", generation_id)
-
-
-def _session_for(ref: str | None) -> Any:
-    from sftui.db import create_session, find_session, list_sessions
-    from sftui.db.common import write_transaction
-
-    if ref:
-        # One write transaction: two processes naming a new session at once make one session.
-        with write_transaction():
-            try:
-                return find_session(ref)
-            except NotFoundError:
-                return create_session(title=ref)
-    sessions = list_sessions()
-    return sessions[0] if sessions else create_session()

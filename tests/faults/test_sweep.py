@@ -1,0 +1,81 @@
+"""Point 4's orphan rule, case by case: what ``sweep_orphans`` removes and what it must keep."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sftui import db
+from sftui.generation.lease import ClientLease
+from sftui.generation.outputs import output_destinations
+from sftui.generation.sweep import sweep_orphans
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path):
+    db.open_database(tmp_path / "data" / "sftui.db")
+    yield tmp_path / "data"
+    db.close_database()
+
+
+def _gen(session_id: str, client_id: str = "gone", *, status: str = "running") -> db.Generation:
+    gen = db.create_generation(
+        session_id=session_id, prompt_text="p", parameters={"seed": 1}, workflow_json_snapshot=json.dumps({"1": {}}), client_id=client_id
+    )
+    if status != "pending":
+        db.mark_generation_running(gen.id)
+    return gen
+
+
+def _files(data_dir: Path, gen: db.Generation, *names: str) -> list[Path]:
+    folder = data_dir / "outputs" / gen.session_id / gen.id
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / name for name in names]
+    for path in paths:
+        path.write_bytes(b"x")
+    return paths
+
+
+def test_sweep_removes_orphans_and_keeps_what_is_in_use(data_dir: Path, tmp_path: Path) -> None:
+    session = db.create_session("s")
+    live = ClientLease.acquire(data_dir, "alive")
+    try:
+        busy = _gen(session.id, "alive")
+        busy_files = _files(data_dir, busy, "a.png", "b.png.part")
+        dead = _gen(session.id)
+        dead_done, dead_part = _files(data_dir, dead, "a.png", "b.png.part")
+        done = _gen(session.id)
+        kept, extra = _files(data_dir, done, "a.png", "stray.png")
+        db.complete_generation(
+            done.id, outputs=["a.png"], output_files=[{"filename": "a.png", "path": kept.relative_to(data_dir).as_posix()}], generation_time_seconds=1.0
+        )
+        outside = tmp_path / "precious.txt"
+        outside.write_text("not ours")
+        (kept.parent / "link").symlink_to(outside)
+        failed = _gen(session.id)
+        failed_folder = _files(data_dir, failed, "partial.png")[0].parent
+        db.fail_generation(failed.id, error="boom")
+        no_row = data_dir / "outputs" / session.id / "00000000-0000-0000-0000-00000000dead"
+        no_session = data_dir / "outputs" / "11111111-1111-1111-1111-111111111111"
+        for folder in (no_row, no_session / "x"):
+            folder.mkdir(parents=True)
+            (folder / "img.png").write_bytes(b"x")
+
+        report = sweep_orphans(data_dir)
+        assert sweep_orphans(data_dir).removed == []  # nothing left to do while the owner lives
+    finally:
+        live.release()
+    assert all(p.exists() for p in busy_files)  # its owner may be writing right now
+    assert dead_done.exists() and not dead_part.exists()
+    assert kept.exists() and not extra.exists() and not (kept.parent / "link").exists() and outside.exists()
+    assert not failed_folder.exists() and not no_row.exists() and not no_session.exists()
+    assert len(report.removed) == 7  # 2 foreign folders, .part, stray file, symlink, failed file + folder
+    # Once its owner is gone, the busy one's cut-short download goes too.
+    assert sweep_orphans(data_dir).removed == [busy_files[1].relative_to(data_dir).as_posix()]
+
+
+def test_output_names_never_look_like_partial_downloads(tmp_path: Path) -> None:
+    (dest,) = output_destinations(tmp_path, "s", "g", ["render.part"])
+    assert dest.name == "render.part_"
