@@ -35,19 +35,23 @@ _CHUNK = 500
 class SweepReport:
     removed: list[str] = field(default_factory=list)
     leases: int = 0
+    dry_run: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.removed or self.leases)
 
 
-def sweep_orphans(data_dir: Path) -> SweepReport:
-    """Needs the database of ``data_dir`` open (``open_database``)."""
+def sweep_orphans(data_dir: Path, *, dry_run: bool = False) -> SweepReport:
+    """Needs the database of ``data_dir`` open (``open_database``).
+
+    ``dry_run`` only lists what would go (``sftui doctor``); dead leases are not counted then.
+    """
     data_dir = Path(data_dir)
-    report = SweepReport(leases=remove_dead_leases(data_dir))
+    report = SweepReport(leases=0 if dry_run else remove_dead_leases(data_dir), dry_run=dry_run)
     outputs = data_dir / "outputs"
     if not outputs.is_dir() or outputs.is_symlink():
         return report
-    sessions = [p for p in outputs.iterdir()]
+    sessions = list(outputs.iterdir())
     known_sessions = _existing_sessions([p.name for p in sessions])
     for session_dir in sessions:
         if session_dir.name not in known_sessions or not _plain_dir(session_dir):
@@ -61,7 +65,7 @@ def sweep_orphans(data_dir: Path) -> SweepReport:
                 _remove(folder, data_dir, report)
             else:
                 _sweep_generation(folder, row, data_dir, report)
-    if report.removed:
+    if report.removed and not dry_run:
         log.info("removed %d orphaned output item(s): %s", len(report.removed), ", ".join(report.removed[:10]))
     return report
 
@@ -78,8 +82,13 @@ def _sweep_generation(folder: Path, row: dict[str, Any], data_dir: Path, report:
             _remove(path, data_dir, report)
         elif not unfinished and relative not in listed:
             _remove(path, data_dir, report)
-    if not unfinished and not any(folder.iterdir()):
+    if not unfinished and not any(_kept(p, data_dir, report) for p in folder.iterdir()):
         _remove(folder, data_dir, report)
+
+
+def _kept(path: Path, data_dir: Path, report: SweepReport) -> bool:
+    # In a dry run nothing is gone, so "removed" is what the report already lists.
+    return path.relative_to(data_dir).as_posix() not in report.removed
 
 
 def _plain_dir(path: Path) -> bool:
@@ -87,6 +96,9 @@ def _plain_dir(path: Path) -> bool:
 
 
 def _remove(path: Path, data_dir: Path, report: SweepReport) -> None:
+    if report.dry_run:
+        report.removed.append(path.relative_to(data_dir).as_posix())
+        return
     try:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)

@@ -63,7 +63,9 @@ def test_sweep_removes_orphans_and_keeps_what_is_in_use(data_dir: Path, tmp_path
             folder.mkdir(parents=True)
             (folder / "img.png").write_bytes(b"x")
 
+        preview = sweep_orphans(data_dir, dry_run=True)
         report = sweep_orphans(data_dir)
+        assert preview.removed == report.removed  # a dry run lists exactly what a sweep removes
         assert sweep_orphans(data_dir).removed == []  # nothing left to do while the owner lives
     finally:
         live.release()
