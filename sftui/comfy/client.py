@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
+from pydantic import ValidationError
 
 from sftui.comfy import cache
 from sftui.comfy.httpio import DEFAULT_MAX_BODY, decode_json, display_url, read_capped, status_error, unreachable
@@ -136,7 +137,15 @@ class ComfyClient:
             if data:
                 log.warning("GET %s answered an object without that prompt id; treating it as not finished", path)
             return None
-        return HistoryEntry.from_raw(prompt_id, entry)
+        try:
+            return HistoryEntry.from_raw(prompt_id, entry)
+        except ValidationError as exc:
+            # A bad answer is the server's error, like bad JSON: callers handle ServerError.
+            err = exc.errors()[0]
+            where = ".".join(str(part) for part in err["loc"]) or "entry"
+            raise ServerError(
+                f"ComfyUI at {display_url(self.base_url)} answered GET {path} with a malformed entry ({where}: {err['msg']})"
+            ) from None
 
     async def get_queue(self) -> QueueState:
         data = await self._get_json("/queue", max_bytes=QUEUE_MAX_BYTES)

@@ -77,3 +77,18 @@ def test_a_non_json_success_is_named_as_such(fake: FakeComfy) -> None:
     envelope = json.loads(proc.stdout)
     assert envelope["error"]["code"] == "server_error"
     assert envelope["error"]["message"] == f"ComfyUI at {fake.url} answered GET /object_info (HTTP 200) with something that is not JSON: <html>Please log in</html>"
+
+
+def test_a_malformed_history_entry_is_a_logged_server_error_not_a_hang(fake: FakeComfy, tmp_path: Path, log_file: Path) -> None:
+    """It used to escape as a pydantic ValidationError from a watcher task, and generate waited forever."""
+
+    async def malformed(request: web.Request) -> web.Response:
+        prompt_id = request.path.rsplit("/", 1)[1]
+        return web.json_response({prompt_id: {"status": {"status_str": 5, "completed": True, "messages": []}, "outputs": {}}})
+
+    fake.overrides["/history/"] = malformed
+    proc = run_cli("generate", "--server", fake.url, "--prompt", "x", "--db", str(tmp_path / "m.db"), timeout=30)
+    assert proc.returncode == 0, proc.stderr.decode()  # the frames told the outcome
+    log = log_file.read_text(encoding="utf-8")
+    assert "with a malformed entry (status_str: Input should be a valid string)" in log
+    assert "Traceback" not in log and "watcher task failed" not in log
