@@ -26,5 +26,10 @@ test: $(STAMP_TEST)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks (issue 5): headless, last stdout line is JSON, also in bench-results.json.
+# The seeded 111,010-generation database is cached under XDG_CACHE_HOME/sftui-bench (~/.cache).
+bench: $(STAMP_RUN)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache

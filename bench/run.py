@@ -1,0 +1,266 @@
+"""``make bench``: every measure of issue 5, headless; one JSON object on the last line.
+
+Also written to ``bench-results.json`` (``--out``). Each TUI measure runs in its own
+process (``bench.tui_history``, ``bench.tui_stream``, ``bench.first_paint``), and the
+simulator in another, so no measure pays for another's imports, memory or GIL.
+A measure that cannot run is ``null`` with the reason under ``notes``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from bench.stats import median, p99, summary
+
+REPO = Path(__file__).resolve().parents[1]
+TARGET_EVENTS_PER_S = 200
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def child(module: str, *args: str, timeout: float = 900) -> dict[str, Any]:
+    """Run ``python -m module args`` from the repo; its last stdout line is JSON."""
+    done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO)
+    if done.returncode != 0:
+        raise RuntimeError(f"{module} failed ({done.returncode}): {done.stderr.strip()[-1500:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def sftui_command() -> list[str]:
+    script = Path(sys.executable).with_name("sftui")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sftui"]
+
+
+# -- measures -------------------------------------------------------------------------
+
+
+def cli_help(runs: int) -> dict[str, Any]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([*sftui_command(), "--help"], capture_output=True, check=True, timeout=60)
+        samples.append((time.perf_counter() - started) * 1000)
+    return {"cli_help_ms": median(samples), "cli_help_samples_ms": samples}
+
+
+def first_paint(db: Path, runs: int) -> dict[str, Any]:
+    # A server that accepts connections and never answers: no network call returns before the frame.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    samples = []
+    try:
+        for _ in range(runs):
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "bench.first_paint", "--db", str(db), "--server", url],
+                                  capture_output=True, text=True, timeout=120, cwd=REPO)
+            if done.returncode != 0:
+                raise RuntimeError(f"first paint run failed: {done.stderr[-800:]}")
+            marks = json.loads(done.stdout.strip().splitlines()[-1])
+            samples.append((marks["main_frame"] - started) * 1000)
+    finally:
+        silent.close()
+    return {"tui_first_paint_ms": median(samples), "tui_first_paint_samples_ms": samples}
+
+
+def history(dataset: Any, runs: int, images: str) -> dict[str, Any]:
+    common = ["--db", str(dataset.db_path), "--cache", str(dataset.cache_dir), "--sessions", json.dumps({str(k): v for k, v in dataset.sessions.items()}), "--images", images]
+    opened = child("bench.tui_history", "open", *common, "--runs", str(runs))
+    samples = opened["open_session_ms"]
+    out: dict[str, Any] = {"open_session_ms": {size: median(values) for size, values in samples.items()}, "open_session_samples_ms": samples}
+    out["open_ratio_100k_vs_10"] = out["open_session_ms"]["100000"] / out["open_session_ms"]["10"]
+    out["open_session_steps_median_ms"] = {size: _median_steps(steps) for size, steps in opened["open_steps"].items()}
+    older = child("bench.tui_history", "older", *common, "--runs", str(runs), "--size", "100000")
+    out["older_page_ms"] = median(older["older_page_ms"])
+    out["older_page_samples_ms"] = older["older_page_ms"]
+    out["older_page_steps_median_ms"] = _median_steps(older["older_steps"])
+    rss = {size: child("bench.tui_history", "rss", *common, "--size", size) for size in ("10", "100000")}
+    out["rss_mb"] = {size: result["rss_mb"] for size, result in rss.items()}
+    out["rss_ratio_100k_vs_10"] = out["rss_mb"]["100000"] / out["rss_mb"]["10"]
+    return out
+
+
+def _median_steps(runs: list[dict[str, float]]) -> dict[str, float]:
+    keys = sorted({key for run in runs for key in run}, key=lambda k: median([r[k] for r in runs if k in r]))
+    return {key: round(median([run[key] for run in runs if key in run]), 1) for key in keys}
+
+
+def calibrate_step_delay(seconds: float = 2.5) -> tuple[float, float]:
+    """The simulator's step delay that gives about 200 progress frames a second here.
+
+    Each simulated step also renders a preview JPEG, so ``step_delay=0.005`` alone gives
+    fewer than 200; this measures the per-step overhead with a bare WebSocket client.
+    """
+    from bench.stream_rate import frames_per_second
+
+    probe = 0.004
+    rate = frames_per_second(probe, seconds)
+    overhead = max(0.0, 1 / rate - probe)
+    delay = max(0.0, 1 / TARGET_EVENTS_PER_S - overhead)
+    return delay, frames_per_second(delay, seconds)
+
+
+def stream(seconds: float) -> dict[str, Any]:
+    from bench.sim_server import SimServer
+
+    delay, bare_rate = calibrate_step_delay()
+    with tempfile.TemporaryDirectory(prefix="sftui-bench-stream-") as tmp:
+        db = Path(tmp) / "data" / "sftui.db"
+        subprocess.run([*sftui_command(), "dev", "seed", "--db", str(db), "--sessions", "1", "--generations", "10", "--json"],
+                       capture_output=True, check=True, timeout=120, env={**os.environ, "XDG_CACHE_HOME": str(Path(tmp) / "xdg")})
+        send_log = Path(tmp) / "sent.jsonl"
+        with SimServer(step_delay=delay, send_log=send_log) as sim:
+            steps = int((seconds + 6) * TARGET_EVENTS_PER_S * 1.5)
+            result = child("bench.tui_stream", "--db", str(db), "--cache", str(Path(tmp) / "cache"), "--url", sim.url,
+                           "--steps", str(steps), "--seconds", str(seconds), "--send-log", str(send_log))
+    return {
+        "event_to_widget_ms": summary(result["event_to_widget_ms"]),
+        "key_latency_ms_during_stream": summary(result["key_latency_ms"]),
+        "sent_to_widget_ms": summary(result.get("sent_to_widget_ms") or []),
+        "stream": {
+            "simulator_step_delay_s": round(delay, 5),
+            "simulator_rate_bare_client_per_s": round(bare_rate, 1),
+            "events_received_per_s": round(result["events_per_s"], 1),
+            "events_sent_per_s": round(result.get("sent_per_s") or 0, 1),
+            "frames_per_s": round(result["frames_per_s"], 1),
+            "events_measured": len(result["event_to_widget_ms"]),
+            "keys_sent": result["keys_sent"],
+            "keys_measured": len(result["key_latency_ms"]),
+        },
+    }
+
+
+def overheads(runs: int, comfy: Path | None) -> dict[str, Any]:
+    from bench import overhead
+    from bench.sim_server import SimServer
+    from sftui.workflows.defaults import default_workflow
+
+    out: dict[str, Any] = {}
+    with SimServer(step_delay=0.005) as sim, tempfile.TemporaryDirectory(prefix="sftui-bench-gen-") as tmp:
+        ours = overhead.measure("sftui", sim.url, overhead.sftui_command(sim.url, Path(tmp) / "sftui.db"), default_workflow(), runs)
+        out["generate_overhead_ms"] = ours["overhead_ms"]
+        out["generate"] = {"wall_ms": ours["wall_ms"], "samples_ms": ours["samples_ms"]}
+        if comfy is not None:
+            theirs = overhead.measure("comfy-cli", sim.url, overhead.comfy_cli_command(comfy, sim.url), default_workflow(), runs, env={"HOME": tmp})
+            out["comfy_cli_overhead_ms"] = theirs["overhead_ms"]
+            out["comfy_cli"] = {"wall_ms": theirs["wall_ms"], "samples_ms": theirs["samples_ms"], "version": _comfy_version(comfy)}
+            out["generate_overhead_vs_comfy_cli"] = ours["overhead_ms"] / theirs["overhead_ms"]
+    return out
+
+
+def _comfy_version(comfy: Path) -> str | None:
+    try:
+        done = subprocess.run([str(comfy), "--version"], capture_output=True, text=True, timeout=60)
+        return json.loads(done.stdout.strip().splitlines()[-1])["version"]
+    except Exception:  # noqa: BLE001 - the version is decoration
+        return None
+
+
+def find_comfy_cli(given: str | None) -> Path | None:
+    for candidate in (given, os.environ.get("SFTUI_BENCH_COMFY_CLI"), "/work/comfycli-venv/bin/comfy", shutil.which("comfy")):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+# -- the run ----------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    import textual
+
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+        "textual": textual.__version__, "loadavg_start": os.getloadavg(),
+    }
+
+
+def run_step(results: dict[str, Any], notes: dict[str, str], keys: list[str], name: str, step: Callable[[], dict[str, Any]]) -> None:
+    log(f"{name} …")
+    started = time.perf_counter()
+    try:
+        results.update(step())
+    except Exception as exc:  # noqa: BLE001 - one broken measure must not hide the others
+        for key in keys:
+            results.setdefault(key, None)
+        notes[name] = f"{type(exc).__name__}: {exc}"[:2000]
+        log(f"{name} failed: {notes[name][:300]}")
+    log(f"{name} done in {time.perf_counter() - started:.1f}s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.dataset import default_cache_root, ensure_dataset
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cache-dir", type=Path, default=None, help="where the seeded dataset is kept (default: $XDG_CACHE_HOME/sftui-bench)")
+    parser.add_argument("--runs", type=int, default=7, help="repetitions of each TUI measure")
+    parser.add_argument("--stream-seconds", type=float, default=8.0)
+    parser.add_argument("--images", default="halfcell", help="the TUI's --images mode during the history measures")
+    parser.add_argument("--comfy-cli", help="path of comfy-cli's `comfy` (default: /work/comfycli-venv/bin/comfy, else PATH)")
+    parser.add_argument("--with-real-comfy", action="store_true", help="also measure both tools against a real ComfyUI (see bench/real_comfy.py)")
+    parser.add_argument("--only", nargs="*", help="run only these steps: help paint history stream generate real")
+    parser.add_argument("--out", type=Path, default=REPO / "bench-results.json")
+    args = parser.parse_args(argv)
+    wanted = set(args.only or ["help", "paint", "history", "stream", "generate", "real"])
+
+    results: dict[str, Any] = {"machine": machine()}
+    notes: dict[str, str] = {}
+    started = time.perf_counter()
+    dataset = ensure_dataset(args.cache_dir or default_cache_root(), log=log)
+    if dataset.seed_seconds is not None:
+        results["dataset_seed_seconds"] = dataset.seed_seconds
+    runs = max(1, args.runs)
+    if "help" in wanted:
+        run_step(results, notes, ["cli_help_ms"], "help", lambda: cli_help(20))
+    if "paint" in wanted:
+        run_step(results, notes, ["tui_first_paint_ms"], "paint", lambda: first_paint(dataset.db_path, runs))
+    if "history" in wanted:
+        run_step(results, notes, ["open_session_ms", "open_ratio_100k_vs_10", "older_page_ms", "rss_mb"], "history", lambda: history(dataset, runs, args.images))
+    if "stream" in wanted:
+        run_step(results, notes, ["event_to_widget_ms", "key_latency_ms_during_stream"], "stream", lambda: stream(args.stream_seconds))
+    if "generate" in wanted:
+        comfy = find_comfy_cli(args.comfy_cli)
+        if comfy is None:
+            notes["comfy_cli"] = "comfy-cli not found: pip install comfy-cli into a separate venv and pass --comfy-cli PATH"
+            results["comfy_cli_overhead_ms"] = None
+        run_step(results, notes, ["generate_overhead_ms"], "generate", lambda: overheads(runs, comfy))
+    if args.with_real_comfy and "real" in wanted:
+        from bench.real_comfy import measure_real
+
+        run_step(results, notes, ["real_comfyui"], "real", lambda: {"real_comfyui": measure_real(runs, find_comfy_cli(args.comfy_cli), log)})
+    results["machine"]["loadavg_end"] = os.getloadavg()
+    results["elapsed_s"] = round(time.perf_counter() - started, 1)
+    results["notes"] = notes
+    text = json.dumps(_rounded(results))
+    args.out.write_text(text + "\n")
+    print(text, flush=True)
+    return 0
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 2)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(v) for v in value]
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Streaming measures: WebSocket frame -> progress widget on screen, and key latency meanwhile.
+
+``python -m bench.tui_stream --db D --cache C --url U`` (the simulator runs in another
+process) prints one JSON line.
+
+Clocks, all ``perf_counter`` in this process:
+
+- arrival: ``websockets``' assembler receiving a ``progress`` text frame (wrapped at
+  run time), i.e. the moment the frame's bytes were parsed off the socket;
+- shown: the first frame (``FrameClock``) at which the running card's
+  ``GenerationProgress.percent`` has reached the percent that event produced. Events
+  coalesced away (``can_replace``) count as shown when a later value is;
+- keys: a character sent through the driver while the stream runs, until the first
+  frame whose prompt text has it.
+
+With ``--send-log`` (written by ``bench.sim_server``), the same is computed from the
+moment the server wrote each frame (``sent_to_widget_ms``): when the client's loop is
+saturated, frames wait in the socket before "arriving", which only this clock sees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.harness import SIZE, FrameClock, main_screen, make_app, now, send_key, wait_until
+
+WARMUP_EVENTS = 40
+
+
+def _hook_frames(arrivals: list[tuple[float, int, int]]) -> None:
+    from websockets.asyncio.messages import Assembler
+    from websockets.frames import Opcode
+
+    original = Assembler.put
+
+    def put(self: Any, frame: Any) -> None:
+        at = now()
+        if frame.opcode is Opcode.TEXT and b'"progress"' in frame.data:
+            data = json.loads(frame.data)
+            if data.get("type") == "progress":
+                arrivals.append((at, int(data["data"]["value"]), int(data["data"]["max"])))
+        original(self, frame)
+
+    Assembler.put = put
+
+
+def _hook_percent(percent_of: dict[int, float]) -> None:
+    """value -> the percent the client computed from it (read where backend events become messages)."""
+    from sftui.ui import messages
+
+    original = messages.to_message
+
+    def to_message(event: Any) -> Any:
+        data = getattr(event, "data", None)
+        if getattr(event, "event", "") == "generation:progress" and isinstance(data, dict) and data.get("value") is not None:
+            percent_of.setdefault(int(data["value"]), float(data.get("progress") or 0))
+        return original(event)
+
+    messages.to_message = to_message
+
+
+async def measure(db: Path, cache: Path, url: str, steps: int, seconds: float, key_every: float, send_log: Path | None = None) -> dict[str, Any]:
+    arrivals: list[tuple[float, int, int]] = []
+    percent_of: dict[int, float] = {}
+    _hook_frames(arrivals)
+    _hook_percent(percent_of)
+    app = make_app(db, cache, server_url=url)
+    async with app.run_test(size=SIZE) as pilot:
+        clock = FrameClock(app)
+        screen = await main_screen(pilot)
+        prompt = screen.prompt_area.prompt
+        state: dict[str, Any] = {"generation": None}
+
+        def probe() -> tuple[float | None, int]:
+            # Looked up at every frame: a card recomposes (new progress child) when its row changes.
+            card = None if state["generation"] is None else screen.timeline.card_for(state["generation"])
+            widget = None if card is None else card.progress
+            return (None if widget is None else widget.percent), len(prompt.text)
+
+        clock.probe = probe
+        clock.install()
+        screen._submit("a lighthouse in a storm, oil painting", None, {"steps": steps, "width": 512, "height": 512}, 1, None)
+        card = await wait_until(lambda: next((c for c in screen.timeline.cards if c.generation.status == "running" and c.progress), None), timeout=30, what="the running card")
+        state["generation"] = card.generation.id
+        await wait_until(lambda: len(arrivals) > WARMUP_EVENTS, timeout=30, what="progress events")
+        prompt.focus()
+        prompt.text = ""
+        await pilot.pause(0.2)
+        start = now()
+        keys: list[tuple[float, int]] = []
+        typed = 0
+        while now() - start < seconds:
+            typed += 1
+            keys.append((send_key(app, "abcdefghijklmnopqrstuvwxyz"[typed % 26]), typed))
+            await asyncio.sleep(key_every)
+        end = now()
+        await pilot.pause(0.3)
+        window = [a for a in arrivals if start <= a[0] <= end]
+        screen.action_cancel()
+        await pilot.pause(0.5)
+    results = _results(clock, window, percent_of, keys, end - start)
+    if send_log is not None and send_log.is_file():
+        sent = [tuple(json.loads(line)) for line in send_log.read_text().splitlines() if line.strip()]
+        sent_window = [(at, int(v), int(m)) for at, v, m in sent if start <= at <= end]
+        results["sent_to_widget_ms"] = _latencies(clock, sent_window, percent_of)
+        results["sent_per_s"] = len(sent_window) / (end - start)
+    return results
+
+
+def _latencies(clock: FrameClock, window: list[tuple[float, int, int]], percent_of: dict[int, float]) -> list[float]:
+    known = sorted(percent_of.items())
+    values = [v for v, _ in known]
+    out: list[float] = []
+    for at, value, _maximum in window:
+        # The percent this value produced; a value the client never turned into an event takes the next one's.
+        index = bisect.bisect_left(values, value)
+        if index == len(known):
+            continue
+        target = known[index][1]
+        shown = clock.first_after(at, lambda probe, t=target: probe[0] is not None and probe[0] >= t)
+        if shown is not None:
+            out.append((shown - at) * 1000)
+    return out
+
+
+def _results(clock: FrameClock, window: list[tuple[float, int, int]], percent_of: dict[int, float], keys: list[tuple[float, int]], seconds: float) -> dict[str, Any]:
+    events = _latencies(clock, window, percent_of)
+    presses = []
+    for at, length in keys:
+        shown = clock.first_after(at, lambda probe, n=length: probe[1] >= n)
+        if shown is not None:
+            presses.append((shown - at) * 1000)
+    frames = [at for at, _ in clock.frames if window and window[0][0] <= at <= window[-1][0]]
+    return {
+        "event_to_widget_ms": events,
+        "key_latency_ms": presses,
+        "events_in_window": len(window),
+        "events_per_s": len(window) / seconds if seconds else None,
+        "keys_sent": len(keys),
+        "frames_per_s": len(frames) / seconds if seconds else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--cache", type=Path, required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--steps", type=int, default=4000)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--key-every", type=float, default=0.1)
+    parser.add_argument("--send-log", type=Path)
+    args = parser.parse_args(argv)
+    print(json.dumps(asyncio.run(measure(args.db, args.cache, args.url, args.steps, args.seconds, args.key_every, args.send_log))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
