@@ -25,7 +25,7 @@ import httpx
 from pydantic import ValidationError
 
 from sftui.comfy import cache
-from sftui.comfy.httpio import DEFAULT_MAX_BODY, decode_json, display_url, read_capped, status_error, unreachable
+from sftui.comfy.httpio import DEFAULT_MAX_BODY, decode_json, display_url, one_line, read_capped, status_error, unreachable
 from sftui.comfy.models import HistoryEntry, OutputRef, QueuedPrompt, QueueState
 from sftui.comfy.rejection import prompt_rejected
 from sftui.errors import ServerError, SftuiError, UsageError, WorkflowError
@@ -138,14 +138,20 @@ class ComfyClient:
                 log.warning("GET %s answered an object without that prompt id; treating it as not finished", path)
             return None
         try:
-            return HistoryEntry.from_raw(prompt_id, entry)
+            parsed = HistoryEntry.from_raw(prompt_id, entry)
+            # Read every view the tracker will read now, so a malformed entry fails here, as a
+            # ServerError callers handle, and not later inside a watcher task (which hung generate).
+            parsed.output_refs(), parsed.error(), parsed.execution_time_s(), parsed.outcome_status(), parsed.fully_cached()
         except ValidationError as exc:
-            # A bad answer is the server's error, like bad JSON: callers handle ServerError.
             err = exc.errors()[0]
             where = ".".join(str(part) for part in err["loc"]) or "entry"
-            raise ServerError(
-                f"ComfyUI at {display_url(self.base_url)} answered GET {path} with a malformed entry ({where}: {err['msg']})"
-            ) from None
+            raise self._malformed(path, f"{where}: {err['msg']}") from None
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+            raise self._malformed(path, f"{type(exc).__name__}: {exc}") from None
+        return parsed
+
+    def _malformed(self, path: str, reason: str) -> ServerError:
+        return ServerError(f"ComfyUI at {display_url(self.base_url)} answered GET {path} with a malformed entry ({one_line(reason)})")
 
     async def get_queue(self) -> QueueState:
         data = await self._get_json("/queue", max_bytes=QUEUE_MAX_BYTES)
