@@ -233,8 +233,11 @@ async def _origin(base_url: str, headers: dict[str, str] | None, verify: bool, t
     if status == 403:
         return Check("origin", "ok", "the server refuses a foreign Origin (403), as ComfyUI on a loopback address does; "
                      "sftui sends none, and a proxy in front of it must not add one", details={"refused": True, "status": status})  # fmt: skip
-    return Check("origin", "ok", f"the server accepts a foreign Origin (HTTP {status}): it is not on a loopback address, "
-                 "or a proxy strips Origin", details={"refused": False, "status": status})  # fmt: skip
+    if 200 <= status < 300:
+        return Check("origin", "ok", f"the server accepts a foreign Origin (HTTP {status}): it is not on a loopback address, "
+                     "or a proxy strips Origin", details={"refused": False, "status": status})  # fmt: skip
+    return Check("origin", "warn", f"the Origin probe got HTTP {status}, so whether the server checks Origin is unknown",
+                 details={"refused": None, "status": status})  # fmt: skip
 
 
 async def _websocket(client: Any) -> Check:

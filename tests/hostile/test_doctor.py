@@ -167,6 +167,17 @@ def test_a_proxy_that_breaks_websockets_and_ignores_origin(fake: FakeComfy, tmp_
     assert [s.headers.get("Origin") for s in fake.requests("/system_stats")] == [None, "http://sftui-doctor.invalid"]
 
 
+def test_config_headers_reach_every_probe(fake: FakeComfy, config_file: Path, tmp_path: Path) -> None:
+    fake.required_headers = {"Authorization": "Bearer doctor-token"}
+    config_file.write_text('[headers]\nAuthorization = "Bearer doctor-token"\n', encoding="utf-8")
+    code, envelope, checks = doctor("--server", fake.url, "--db", str(tmp_path / "x.db"))
+    assert code == 0 and envelope["success"] is True
+    assert checks["server"]["status"] == checks["websocket"]["status"] == "ok"
+    assert checks["origin"]["status"] == "ok" and checks["origin"]["details"] == {"refused": False, "status": 200}
+    assert all(seen.headers.get("Authorization") == "Bearer doctor-token" for seen in fake.seen) and len(fake.ws_upgrades) == 1
+    assert b"doctor-token" not in json.dumps(envelope).encode()
+
+
 def test_a_broken_config_is_reported_and_the_rest_still_runs(config_file: Path, simulator, tmp_path: Path) -> None:
     config_file.write_text("server = [1\n", encoding="utf-8")
     code, _, checks = doctor("--server", simulator.url, "--db", str(tmp_path / "x.db"))
