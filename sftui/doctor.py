@@ -67,11 +67,15 @@ def check_database(db_path: Path) -> list[Check]:
     except sqlite3.Error as exc:
         return [_unreadable(db_path, exc)]
     try:
-        return [_integrity(con, db_path), _migrations(con), _orphans(con, db_path)]
+        integrity, migrations = _integrity(con, db_path), _migrations(con)
+        orphans = _orphans(con, db_path)
     except sqlite3.DatabaseError as exc:
         return [_unreadable(db_path, exc)]
     finally:
         con.close()
+    if integrity.status == migrations.status == "ok" and orphans.status != "ok":
+        _add_sweep_preview(orphans, db_path)
+    return [integrity, migrations, orphans]
 
 
 def _unreadable(db_path: Path, exc: Exception) -> Check:
@@ -135,6 +139,31 @@ def _orphans(con: sqlite3.Connection, db_path: Path) -> Check:
     if counts["missing_files"]:
         fix += "; missing files were deleted outside sftui and cannot be restored"
     return Check("orphans", "warn", "; ".join(found), fix=fix, details=counts)
+
+
+def _add_sweep_preview(check: Check, db_path: Path) -> None:
+    """List what the start-up sweep would remove (its own dry run), so the advice names files.
+
+    Only for a sound, fully migrated database: opening it normally then writes nothing.
+    """
+    import peewee
+
+    from sftui.db import close_database, open_database
+    from sftui.errors import SftuiError
+    from sftui.generation.sweep import sweep_orphans
+
+    try:
+        open_database(db_path)
+        try:
+            removed = sweep_orphans(db_path.parent, dry_run=True).removed
+        finally:
+            close_database()
+    except (SftuiError, sqlite3.Error, peewee.PeeweeException, OSError):
+        return  # the counts above still stand
+    check.details["sweep_would_remove"] = removed
+    if removed:
+        shown = ", ".join(removed[:5]) + (f" and {len(removed) - 5} more" if len(removed) > 5 else "")
+        check.fix = f"{check.fix}; the sweep will remove {shown}"
 
 
 def _output_folders(outputs: Path, gens: dict[str, tuple], sessions: set[str]) -> tuple[int, int]:

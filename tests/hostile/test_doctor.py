@@ -101,7 +101,13 @@ def test_planted_problems_are_counted(generated_db: tuple[Path, dict[str, Any]],
     assert code == 0 and envelope["success"] is True  # warnings, no failure
     orphans = checks["orphans"]
     assert orphans["status"] == "warn"
+    sweep = orphans["details"].pop("sweep_would_remove")
     assert orphans["details"] == {"orphan_folders": 2, "part_files": 1, "stale_unfinished": 1, "missing_files": 1}
+    # The start-up sweep's own dry run agrees (and drops the generation's folder its .part emptied),
+    # and the advice names what it will remove.
+    folder = f"outputs/{gen['session_id']}/{gen['id']}"
+    assert len(sweep) == 4 and f"{folder}/next.png.part" in sweep and folder in sweep
+    assert all(item in orphans["fix"] for item in sweep)
     assert "1 pending/running generation(s) whose process is gone" in orphans["summary"] and "reconciles" in orphans["fix"]
 
 

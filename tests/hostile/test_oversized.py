@@ -106,7 +106,7 @@ def test_a_100_mb_preview_frame_is_refused_and_the_generation_still_completes(fa
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout.splitlines()[-1])["data"]["status"] == "completed"
     # The socket was dropped on the frame's header and reopened; history told the outcome.
-    assert len(fake.ws_upgrades) == 1 + 2
+    assert len(fake.ws_upgrades) >= 1 + 2
     assert run.peak_rss_mb - baseline.peak_rss_mb < 30, (run.peak_rss_mb, baseline.peak_rss_mb)
 
 
