@@ -61,12 +61,15 @@ def measure_real(runs: int, comfy: Path | None, log: Callable[[str], None]) -> d
                 out["comfyui_version"] = httpx.get(f"{url}/system_stats", timeout=10).json()["system"].get("comfyui_version")
                 vary = ("1", "color", 0xFFFFFF)
                 log("real ComfyUI: sftui generate …")
-                ours = overhead.measure("sftui-real", url, overhead.sftui_command(url, Path(tmp) / "sftui.db"), base, runs, vary=vary)
+                from bench.run import isolated_env
+
+                env = isolated_env(Path(tmp))
+                ours = overhead.measure("sftui-real", url, overhead.sftui_command(url, Path(tmp) / "sftui.db"), base, runs, env=env, vary=vary)
                 out["generate_overhead_ms"] = ours["overhead_ms"]
                 out["generate_wall_ms"] = ours["wall_ms"]
                 if comfy is not None:
                     log("real ComfyUI: comfy run …")
-                    theirs = overhead.measure("comfy-real", url, overhead.comfy_cli_command(comfy, url), base, runs, env={"HOME": tmp}, vary=vary)
+                    theirs = overhead.measure("comfy-real", url, overhead.comfy_cli_command(comfy, url), base, runs, env={**env, "HOME": tmp}, vary=vary)
                     out["comfy_cli_overhead_ms"] = theirs["overhead_ms"]
                     out["comfy_cli_wall_ms"] = theirs["wall_ms"]
                     out["generate_overhead_vs_comfy_cli"] = ours["overhead_ms"] / theirs["overhead_ms"]

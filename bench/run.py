@@ -39,6 +39,11 @@ def child(module: str, *args: str, timeout: float = 900) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def isolated_env(folder: Path) -> dict[str, str]:
+    """XDG dirs inside ``folder``: bench runs never touch the user's config, data, log or cache."""
+    return {var: str(folder / sub) for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"))}
+
+
 def sftui_command() -> list[str]:
     script = Path(sys.executable).with_name("sftui")
     return [str(script)] if script.exists() else [sys.executable, "-m", "sftui"]
@@ -64,14 +69,16 @@ def first_paint(db: Path, runs: int) -> dict[str, Any]:
     url = f"http://127.0.0.1:{silent.getsockname()[1]}"
     samples = []
     try:
-        for _ in range(runs):
-            started = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "bench.first_paint", "--db", str(db), "--server", url],
-                                  capture_output=True, text=True, timeout=120, cwd=REPO)
-            if done.returncode != 0:
-                raise RuntimeError(f"first paint run failed: {done.stderr[-800:]}")
-            marks = json.loads(done.stdout.strip().splitlines()[-1])
-            samples.append((marks["main_frame"] - started) * 1000)
+        with tempfile.TemporaryDirectory(prefix="sftui-bench-paint-") as tmp:
+            env = {**os.environ, **isolated_env(Path(tmp))}
+            for _ in range(runs):
+                started = time.perf_counter()
+                done = subprocess.run([sys.executable, "-m", "bench.first_paint", "--db", str(db), "--server", url],
+                                      capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
+                if done.returncode != 0:
+                    raise RuntimeError(f"first paint run failed: {done.stderr[-800:]}")
+                marks = json.loads(done.stdout.strip().splitlines()[-1])
+                samples.append((marks["main_frame"] - started) * 1000)
     finally:
         silent.close()
     return {"tui_first_paint_ms": median(samples), "tui_first_paint_samples_ms": samples}
@@ -114,19 +121,19 @@ def calibrate_step_delay(seconds: float = 2.5) -> tuple[float, float]:
     return delay, frames_per_second(delay, seconds)
 
 
-def stream(seconds: float) -> dict[str, Any]:
+def stream(seconds: float, images: str) -> dict[str, Any]:
     from bench.sim_server import SimServer
 
     delay, bare_rate = calibrate_step_delay()
     with tempfile.TemporaryDirectory(prefix="sftui-bench-stream-") as tmp:
         db = Path(tmp) / "data" / "sftui.db"
         subprocess.run([*sftui_command(), "dev", "seed", "--db", str(db), "--sessions", "1", "--generations", "10", "--json"],
-                       capture_output=True, check=True, timeout=120, env={**os.environ, "XDG_CACHE_HOME": str(Path(tmp) / "xdg")})
+                       capture_output=True, check=True, timeout=120, env={**os.environ, **isolated_env(Path(tmp))})
         send_log = Path(tmp) / "sent.jsonl"
         with SimServer(step_delay=delay, send_log=send_log) as sim:
             steps = int((seconds + 6) * TARGET_EVENTS_PER_S * 1.5)
             result = child("bench.tui_stream", "--db", str(db), "--cache", str(Path(tmp) / "cache"), "--url", sim.url,
-                           "--steps", str(steps), "--seconds", str(seconds), "--send-log", str(send_log))
+                           "--steps", str(steps), "--seconds", str(seconds), "--send-log", str(send_log), "--images", images)
     return {
         "event_to_widget_ms": summary(result["event_to_widget_ms"]),
         "key_latency_ms_during_stream": summary(result["key_latency_ms"]),
@@ -151,11 +158,12 @@ def overheads(runs: int, comfy: Path | None) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     with SimServer(step_delay=0.005) as sim, tempfile.TemporaryDirectory(prefix="sftui-bench-gen-") as tmp:
-        ours = overhead.measure("sftui", sim.url, overhead.sftui_command(sim.url, Path(tmp) / "sftui.db"), default_workflow(), runs)
+        env = isolated_env(Path(tmp))
+        ours = overhead.measure("sftui", sim.url, overhead.sftui_command(sim.url, Path(tmp) / "sftui.db"), default_workflow(), runs, env=env)
         out["generate_overhead_ms"] = ours["overhead_ms"]
         out["generate"] = {"wall_ms": ours["wall_ms"], "samples_ms": ours["samples_ms"]}
         if comfy is not None:
-            theirs = overhead.measure("comfy-cli", sim.url, overhead.comfy_cli_command(comfy, sim.url), default_workflow(), runs, env={"HOME": tmp})
+            theirs = overhead.measure("comfy-cli", sim.url, overhead.comfy_cli_command(comfy, sim.url), default_workflow(), runs, env={**env, "HOME": tmp})
             out["comfy_cli_overhead_ms"] = theirs["overhead_ms"]
             out["comfy_cli"] = {"wall_ms": theirs["wall_ms"], "samples_ms": theirs["samples_ms"], "version": _comfy_version(comfy)}
             out["generate_overhead_vs_comfy_cli"] = ours["overhead_ms"] / theirs["overhead_ms"]
@@ -210,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=None, help="where the seeded dataset is kept (default: $XDG_CACHE_HOME/sftui-bench)")
     parser.add_argument("--runs", type=int, default=7, help="repetitions of each TUI measure")
     parser.add_argument("--stream-seconds", type=float, default=8.0)
-    parser.add_argument("--images", default="halfcell", help="the TUI's --images mode during the history measures")
+    parser.add_argument("--images", default="halfcell", help="the TUI's --images mode during the TUI measures")
     parser.add_argument("--comfy-cli", help="path of comfy-cli's `comfy` (default: /work/comfycli-venv/bin/comfy, else PATH)")
     parser.add_argument("--with-real-comfy", action="store_true", help="also measure both tools against a real ComfyUI (see bench/real_comfy.py)")
     parser.add_argument("--only", nargs="*", help="run only these steps: help paint history stream generate real")
@@ -232,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     if "history" in wanted:
         run_step(results, notes, ["open_session_ms", "open_ratio_100k_vs_10", "older_page_ms", "rss_mb"], "history", lambda: history(dataset, runs, args.images))
     if "stream" in wanted:
-        run_step(results, notes, ["event_to_widget_ms", "key_latency_ms_during_stream"], "stream", lambda: stream(args.stream_seconds))
+        run_step(results, notes, ["event_to_widget_ms", "key_latency_ms_during_stream"], "stream", lambda: stream(args.stream_seconds, args.images))
     if "generate" in wanted:
         comfy = find_comfy_cli(args.comfy_cli)
         if comfy is None:

@@ -65,12 +65,12 @@ def _hook_percent(percent_of: dict[int, float]) -> None:
     messages.to_message = to_message
 
 
-async def measure(db: Path, cache: Path, url: str, steps: int, seconds: float, key_every: float, send_log: Path | None = None) -> dict[str, Any]:
+async def measure(db: Path, cache: Path, url: str, steps: int, seconds: float, key_every: float, send_log: Path | None = None, images: str = "halfcell") -> dict[str, Any]:
     arrivals: list[tuple[float, int, int]] = []
     percent_of: dict[int, float] = {}
     _hook_frames(arrivals)
     _hook_percent(percent_of)
-    app = make_app(db, cache, server_url=url)
+    app = make_app(db, cache, server_url=url, images=images)
     async with app.run_test(size=SIZE) as pilot:
         clock = FrameClock(app)
         screen = await main_screen(pilot)
@@ -156,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--key-every", type=float, default=0.1)
     parser.add_argument("--send-log", type=Path)
+    parser.add_argument("--images", default="halfcell", help="the TUI's --images mode (off: previews are not decoded)")
     args = parser.parse_args(argv)
-    print(json.dumps(asyncio.run(measure(args.db, args.cache, args.url, args.steps, args.seconds, args.key_every, args.send_log))))
+    print(json.dumps(asyncio.run(measure(args.db, args.cache, args.url, args.steps, args.seconds, args.key_every, args.send_log, args.images))))
     return 0
 
 
