@@ -40,7 +40,8 @@ class SftuiApp(ReportWorkerErrors, App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Save the draft and quit", priority=True),
         Binding("f1", "help", "Help", id="app.help", tooltip="Keys of what has focus, and the global ones"),
-        Binding("ctrl+p", "command_palette", "Commands", id="app.command_palette", tooltip="Search every action"),
+        # The footer shows the palette key on its own; listed here for F1 and the keymap.
+        Binding("ctrl+p", "command_palette", "Commands", id="app.command_palette", tooltip="Search every action", show=False),
     ]
 
     def __init__(self, settings: UISettings, *, backend: Backend | None = None, demo_server: Any = None) -> None:

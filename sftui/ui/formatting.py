@@ -95,10 +95,10 @@ def session_lines(session: Any, now: datetime | None = None) -> tuple[str, str]:
 
     The schema counts generations, not images (a batch makes several), so that is what is shown.
     """
-    count = plural(session.generation_count, "generation")
+    activity = relative_time(session.updated_at, now)
     if session.failed_count:
-        count += f" · {session.failed_count} failed"
-    return count, relative_time(session.updated_at, now)
+        activity += f" · {session.failed_count} failed"
+    return plural(session.generation_count, "generation"), activity
 
 
 def connection_label(status: str, retry_in: float | None) -> str:

@@ -8,7 +8,6 @@ node definitions, so that no port number or clock reaches the frame.
 
 from __future__ import annotations
 
-import gzip
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -108,9 +107,15 @@ def cards(screen: Any) -> list[Any]:
 
 async def wait_for_status(pilot: Any, screen: Any, statuses: list[str], *, timeout: float = 15.0) -> list[Any]:
     """Wait until the timeline's cards (oldest first) have exactly these statuses."""
+
+    def shown(card: Any) -> bool:
+        # The card recomposes after its row changes: wait until what it shows says the status too.
+        heads = card.query(".card-head")
+        return bool(heads) and card.generation.status in heads.first().render().plain
+
     return await wait_for(
         pilot,
-        lambda: [c.generation.status for c in cards(screen)] == statuses and cards(screen),
+        lambda: [c.generation.status for c in cards(screen)] == statuses and all(map(shown, cards(screen))) and cards(screen),
         timeout=timeout,
         what=f"cards {statuses} (now {[c.generation.status for c in cards(screen)]})",
     )
@@ -120,10 +125,10 @@ async def wait_for_status(pilot: Any, screen: Any, statuses: list[str], *, timeo
 
 
 def shipped_object_info() -> dict[str, Any]:
-    from importlib.resources import files
+    """The node definitions the simulator serves (its captured object_info with its model files)."""
+    from sftui.comfy.simulator.catalog import Catalog
 
-    data = files("sftui.comfy.simulator").joinpath("data/object_info.json.gz").read_bytes()
-    return json.loads(gzip.decompress(data))
+    return Catalog().info
 
 
 class OfflineBackend(Backend):

@@ -80,6 +80,7 @@ class MainScreen(ReportWorkerErrors, Screen[None]):
         self._sidebar_choice: bool | None = None
         self._in_flight: dict[str, str] = {}
         self._options_loaded = False
+        self._shown_once = False
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
@@ -130,9 +131,7 @@ class MainScreen(ReportWorkerErrors, Screen[None]):
         self.panel.options = build_options(info)
         self._options_loaded = True
         if self.workflow_bar.selected_id is None:
-            # The built-in workflow's limits and inputs come from the node definitions: read them
-            # again now, keeping what is in the form.
-            self._restore = self._restore or dict(self.panel.values)
+            # The built-in workflow's limits and inputs come from the node definitions: read them again.
             self._workflow_parameters(None, False)
 
     # -- sessions --------------------------------------------------------------
@@ -149,8 +148,9 @@ class MainScreen(ReportWorkerErrors, Screen[None]):
             self.header.session_title = current.title
 
     def open_session(self, session_id: str | None) -> None:
-        if session_id == self.session_id:
+        if session_id == self.session_id and self._shown_once:
             return
+        self._shown_once = True
         self._save_draft(self.session_id, self.draft())
         self.session_id = session_id
         self.sidebar.active_id = session_id
@@ -223,12 +223,17 @@ class MainScreen(ReportWorkerErrors, Screen[None]):
 
     @on(WorkflowParameters)
     def _apply_workflow_parameters(self, event: WorkflowParameters) -> None:
-        self.panel.workflow_parameters = event.parameters
+        """Show the workflow's parameters; the values shown are, in order of precedence:
+        what is being restored (a session's draft, Reuse Settings), else for a workflow the user
+        just picked its own values and saved defaults, else what the form showed before."""
         if self._restore is not None:
-            self.panel.load(self._restore)
-            self._restore = None
-        elif event.by_user and event.workflow is not None:
-            self.panel.load(event.workflow.default_parameters.model_dump(mode="json"))
+            keep, self._restore = self._restore, None
+        elif event.by_user:
+            keep = event.workflow.default_parameters.model_dump(mode="json") if event.workflow is not None else {}
+        else:
+            keep = dict(self.panel.values)
+        self.panel.workflow_parameters = event.parameters
+        self.panel.load(keep)
 
     @on(GenerationCard.ReuseRequested)
     def _reuse(self, event: GenerationCard.ReuseRequested) -> None:

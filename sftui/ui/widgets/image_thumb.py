@@ -36,6 +36,9 @@ def image_widget_class(mode: str) -> Any:
     }[mode]
 
 
+THUMB_ROWS = 8
+
+
 class ImageThumb(Widget):
     """Shows ``path`` (thumbnailed through the cache) or whatever ``show`` is given."""
 
@@ -128,6 +131,8 @@ class ImageThumb(Widget):
         except Exception as exc:  # a terminal the renderer cannot serve: keep the text
             self._show_text(f"▣ {self.caption} ({exc})")
             return
+        # textual-image sizes "auto" before layout knows the height; give it the width the aspect needs.
+        widget.styles.width = thumb_columns(event.image.size, THUMB_ROWS)
         await self.query(".thumb-text").remove()
         self._image_widget = widget
         await self.mount(widget)
@@ -145,6 +150,19 @@ class ImageThumb(Widget):
     @property
     def has_image(self) -> bool:
         return self._image_widget is not None
+
+
+def thumb_columns(size: tuple[int, int], rows: int) -> int:
+    """Cells across for an image of ``size`` pixels shown ``rows`` cells high, keeping its aspect."""
+    try:
+        from textual_image.widget import get_cell_size
+
+        cell = get_cell_size()
+        cell_width, cell_height = cell.width or 10, cell.height or 20
+    except Exception:  # no terminal to ask (closed stdout): the usual 1:2 cell
+        cell_width, cell_height = 10, 20
+    width, height = size
+    return max(1, round(rows * cell_height / cell_width * width / max(1, height)))
 
 
 def _default_cache() -> Path:
