@@ -20,77 +20,34 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
 from sftui.errors import NotFoundError, ServerUnreachable, SftuiError
 from sftui.generation.service import GenerateRequest
+from sftui.ui.local_queue import LocalQueueChanged, LocalRequest, LocalRequestFailed
+from sftui.ui.settings import ConnectionView, UISettings
+
+__all__ = [
+    "Backend",
+    "ConnectionView",
+    "GenerateOutcome",
+    "LocalQueueChanged",
+    "LocalRequest",
+    "LocalRequestFailed",
+    "UISettings",
+    "backend_of",
+    "parse_api_prompt",
+    "settings_of",
+]
 
 log = logging.getLogger(__name__)
 
 CANCELLED = "cancelled by the user"
 PROBE_TIMEOUT = 3.0
-
-
-@dataclass(frozen=True)
-class UISettings:
-    """Everything the TUI was started with (command line over environment over config)."""
-
-    server_url: str
-    db_path: Path
-    server_configured: bool = True
-    demo: bool = False
-    images: str = "auto"
-    theme: str | None = None
-    keymap: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-    verify_tls: bool = True
-    cache_dir: Path | None = None
-    #: Whether the database was chosen explicitly (``--db``/``$SFTUI_DB``); the demo keeps it then.
-    db_configured: bool = False
-
-    @property
-    def data_dir(self) -> Path:
-        return self.db_path.parent
-
-
-@dataclass(frozen=True)
-class ConnectionView:
-    """The header's view of the WebSocket: what it is doing and, when waiting, for how long."""
-
-    status: Literal["connecting", "connected", "reconnecting", "closed"]
-    retry_in: float | None = None
-    error: str | None = None
-    since: float = field(default_factory=time.monotonic)
-
-    def seconds_left(self, now: float | None = None) -> float | None:
-        if self.retry_in is None:
-            return None
-        return max(0.0, self.retry_in - ((now or time.monotonic()) - self.since))
-
-
-@dataclass(frozen=True)
-class LocalRequest:
-    """A generation asked for while disconnected: not planned, not stored, waiting here."""
-
-    id: str
-    request: GenerateRequest
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class LocalQueueChanged:
-    requests: tuple[LocalRequest, ...]
-
-
-@dataclass(frozen=True)
-class LocalRequestFailed:
-    request: LocalRequest
-    message: str
 
 
 @dataclass(frozen=True)

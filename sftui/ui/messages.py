@@ -110,10 +110,6 @@ class LocalRequestFailed(Message):
         self.error = error
 
 
-class SessionsChanged(Message):
-    """Counters or titles changed: the sidebar should read the list again."""
-
-
 def to_message(event: Any) -> Message | None:
     """The message for one backend event (see ``Backend.listener``)."""
     from sftui.generation.events import GenerationEvent

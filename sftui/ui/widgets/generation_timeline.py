@@ -17,7 +17,7 @@ slice ``_items[_lo:_hi]`` has widgets. Cards for requests kept while disconnecte
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from typing import Any
 
 from textual import on, work
@@ -27,17 +27,17 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from sftui.ui.backend import LocalRequest, backend_of
+from sftui.ui.backend import backend_of
+from sftui.ui.local_queue import LocalRequest, local_row
 from sftui.ui.messages import ReportWorkerErrors
 from sftui.ui.widgets.generation_card import GenerationCard
+from sftui.ui.widgets.timeline_keys import MAX_CARDS, PAGE, TimelineKeys
 
-PAGE = 20
-MAX_CARDS = 40
 NEAR_EDGE = 3
 JUMP_PAGE = 500
 
 
-class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
+class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_focus=False):
     BINDING_GROUP_TITLE = "History"
     BINDINGS = [
         Binding("down", "next_card", "Next", id="timeline.next", tooltip="Move to the next (newer) generation", show=False),
@@ -48,29 +48,24 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         Binding("end,G", "newest", "Newest", id="timeline.newest", tooltip="Jump to the latest generation", show=False),
     ]
 
+    @dataclass
     class PageLoaded(Message):
-        def __init__(self, session_id: str, older: bool, rows: list[Any], cursor: str | None, total: int) -> None:
-            super().__init__()
-            self.session_id = session_id
-            self.older = older
-            self.rows = rows
-            self.cursor = cursor
-            self.total = total
+        session_id: str
+        older: bool
+        rows: list[Any]
+        cursor: str | None
 
+    @dataclass
     class Open(Message):
-        def __init__(self, session_id: str | None) -> None:
-            super().__init__()
-            self.session_id = session_id
+        session_id: str | None
 
+    @dataclass
     class Upsert(Message):
-        def __init__(self, row: Any) -> None:
-            super().__init__()
-            self.row = row
+        row: Any
 
+    @dataclass
     class LocalChanged(Message):
-        def __init__(self, requests: tuple[LocalRequest, ...]) -> None:
-            super().__init__()
-            self.requests = requests
+        requests: tuple[LocalRequest, ...]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -86,7 +81,6 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         self._lo = 0
         self._hi = 0
         self._cursor: str | None = None
-        self._total = 0
         self._loading = False
         self._shifting = False
         self._local: list[Any] = []
@@ -105,7 +99,7 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         async with self._lock:
             if event.session_id != self.session_id:
                 return
-            self._items, self._lo, self._hi, self._cursor, self._total = [], 0, 0, None, 0
+            self._items, self._lo, self._hi, self._cursor = [], 0, 0, None
             self._local = []
             await self.remove_children()
             if event.session_id is None:
@@ -118,7 +112,7 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         detail = backend_of(self).session_page(session_id, before=before, limit=limit)
         if not get_current_worker().is_cancelled:
             rows = list(reversed(detail.generations))
-            self.post_message(self.PageLoaded(session_id, before is not None, rows, detail.next_cursor, detail.total_generations))
+            self.post_message(self.PageLoaded(session_id, before is not None, rows, detail.next_cursor))
 
     @work(thread=True, group="timeline-page", exit_on_error=False)
     def _load_all_older(self, session_id: str, before: str) -> None:
@@ -129,7 +123,7 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
             detail = backend.session_page(session_id, before=cursor, limit=JUMP_PAGE)
             rows = list(reversed(detail.generations)) + rows
             cursor = detail.next_cursor
-        self.post_message(self.PageLoaded(session_id, True, rows, None, len(rows)))
+        self.post_message(self.PageLoaded(session_id, True, rows, None))
 
     @on(PageLoaded)
     async def _page_loaded(self, event: PageLoaded) -> None:
@@ -145,7 +139,6 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         known = {row.id for row in self._items}
         rows = [row for row in event.rows if row.id not in known]
         if not event.older:
-            self._total = event.total
             self._items = rows + self._items
             await self._remount(max(0, len(self._items) - MAX_CARDS), len(self._items))
             self.anchor()
@@ -164,9 +157,6 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
 
     # -- the mounted window ----------------------------------------------------
 
-    def _card(self, row: Any, local: bool = False) -> GenerationCard:
-        return GenerationCard(row, local=local)
-
     @property
     def cards(self) -> list[GenerationCard]:
         return list(self.query_children(GenerationCard))
@@ -178,7 +168,7 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
     async def _remount(self, lo: int, hi: int) -> None:
         await self.remove_children()
         self._lo, self._hi = lo, hi
-        widgets = [self._card(row) for row in self._items[lo:hi]] + [self._card(row, True) for row in self._local]
+        widgets = [GenerationCard(row) for row in self._items[lo:hi]] + [GenerationCard(row, local=True) for row in self._local]
         if widgets:
             await self.mount_all(widgets)
         else:
@@ -200,12 +190,11 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         keep = self._visible_anchor()
         new_lo = max(0, self._lo - PAGE)
         first = self.row_cards[0] if self.row_cards else None
-        cards = [self._card(row) for row in self._items[new_lo : self._lo]]
-        await (self.mount_all(cards, before=first) if first else self.mount_all(cards))
+        await self.mount_all([GenerationCard(row) for row in self._items[new_lo : self._lo]], before=first)
         self._lo = new_lo
         if self._hi - self._lo > MAX_CARDS:
             self.anchor(False)
-            await self._release(self.row_cards[MAX_CARDS:])
+            await self.remove_children(self.row_cards[MAX_CARDS:])
             self._hi = self._lo + MAX_CARDS
         self._restore_anchor(keep)
 
@@ -216,24 +205,17 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         self._shifting = True
         keep = self._visible_anchor()
         new_hi = min(len(self._items), self._hi + PAGE)
-        await self._mount_after_rows([self._card(row) for row in self._items[self._hi : new_hi]])
+        await self._mount_after_rows([GenerationCard(row) for row in self._items[self._hi : new_hi]])
         self._hi = new_hi
         if self._hi - self._lo > MAX_CARDS:
             drop = self._hi - self._lo - MAX_CARDS
-            await self._release(self.row_cards[:drop])
+            await self.remove_children(self.row_cards[:drop])
             self._lo += drop
         self._restore_anchor(keep)
 
     async def _mount_after_rows(self, cards: list[GenerationCard]) -> None:
-        locals_ = [card for card in self.cards if card.local]
-        if locals_:
-            await self.mount_all(cards, before=locals_[0])
-        else:
-            await self.mount_all(cards)
-
-    async def _release(self, cards: list[GenerationCard]) -> None:
-        if cards:
-            await self.remove_children(cards)
+        """Mount after the last row's card, before the cards of local requests."""
+        await self.mount_all(cards, before=next((card for card in self.cards if card.local), None))
 
     def _visible_anchor(self) -> tuple[GenerationCard, float] | None:
         """The card to keep in place while cards come and go: the focused one, else the first in view."""
@@ -297,15 +279,14 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
                 return
         at_end = self._hi == len(self._items)
         self._items.append(row)
-        self._total += 1
         if not at_end:
             return
         for empty in self.query_children(".timeline-empty"):
             await empty.remove()
-        await self._mount_after_rows([self._card(row)])
+        await self._mount_after_rows([GenerationCard(row)])
         self._hi += 1
         if self._hi - self._lo > MAX_CARDS:
-            await self._release(self.row_cards[:1])
+            await self.remove_children(self.row_cards[:1])
             self._lo += 1
 
     def set_local(self, requests: tuple[LocalRequest, ...]) -> None:
@@ -322,12 +303,12 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
         mine = [local for local in requests if local.request.session == self.session_id]
         if [r.id for r in self._local] == [local.id for local in mine]:
             return
-        self._local = [_local_row(local) for local in mine]
+        self._local = [local_row(local) for local in mine]
         await self.remove_children([card for card in self.cards if card.local])
         for empty in self.query_children(".timeline-empty"):
             await empty.remove()
         if self._local:
-            await self.mount_all([self._card(row, True) for row in self._local])
+            await self.mount_all([GenerationCard(row, local=True) for row in self._local])
         elif not self.cards and not self._loading:
             self._show_empty()
 
@@ -369,125 +350,3 @@ class GenerationTimeline(ReportWorkerErrors, VerticalScroll, can_focus=False):
     @property
     def window(self) -> tuple[int, int]:
         return self._lo, self._hi
-
-    # -- keys ------------------------------------------------------------------
-
-    async def _wait_settled(self) -> None:
-        """Let a shift started by scrolling finish, so keys see the cards it mounted."""
-        try:
-            await asyncio.wait_for(self._settled.wait(), 2.0)
-        except (TimeoutError, asyncio.TimeoutError):
-            self._shifting = False
-            self._settled.set()
-
-    def _focused_index(self) -> int | None:
-        cards = self.cards
-        focused = self.screen.focused
-        return cards.index(focused) if focused in cards else None
-
-    def _focus_card(self, index: int) -> None:
-        cards = self.cards
-        if cards:
-            cards[max(0, min(index, len(cards) - 1))].focus()
-
-    async def action_next_card(self) -> None:
-        async with self._lock:
-            await self._wait_settled()
-            await self._next_card()
-
-    async def _next_card(self) -> None:
-        index = self._focused_index()
-        cards = self.cards
-        if index is None:
-            self._focus_card(len(cards) - 1)
-        elif index + 1 < len(cards):
-            cards[index + 1].focus()
-        elif self._hi < len(self._items):
-            await self._extend_bottom()
-            self._focus_after(cards[index])
-
-    def _focus_after(self, card: GenerationCard) -> None:
-        cards = self.cards
-        if card in cards and cards.index(card) + 1 < len(cards):
-            cards[cards.index(card) + 1].focus()
-
-    async def action_previous_card(self) -> None:
-        async with self._lock:
-            await self._wait_settled()
-            await self._previous_card()
-
-    async def _previous_card(self) -> None:
-        index = self._focused_index()
-        cards = self.cards
-        if index is None:
-            self._focus_card(len(cards) - 1)
-        elif index > 0:
-            cards[index - 1].focus()
-        elif self._lo > 0:
-            await self._extend_top()
-            self._focus_before(cards[index])
-        else:
-            self._reach_top()
-
-    def _focus_before(self, card: GenerationCard) -> None:
-        cards = self.cards
-        if card in cards and cards.index(card) > 0:
-            cards[cards.index(card) - 1].focus()
-
-    async def action_oldest(self) -> None:
-        async with self._lock:
-            await self._wait_settled()
-            await self._oldest()
-
-    async def _oldest(self) -> None:
-        if self.session_id is None:
-            return
-        if self._cursor is not None:
-            self._jump_pending = True
-            self._loading = True
-            self._load_all_older(self.session_id, self._cursor)
-            return
-        if self._lo > 0:
-            await self._remount(0, min(len(self._items), MAX_CARDS))
-        self.anchor(False)
-        self.scroll_home(animate=False, immediate=True)
-        self._focus_card(0)
-
-    async def action_newest(self) -> None:
-        async with self._lock:
-            await self._wait_settled()
-            await self._newest()
-
-    async def _newest(self) -> None:
-        if self._hi < len(self._items):
-            await self._remount(max(0, len(self._items) - MAX_CARDS), len(self._items))
-        self.anchor()
-        self._focus_card(len(self.cards) - 1)
-
-
-def _local_row(local: LocalRequest) -> Any:
-    """A pending row for a request not sent yet, so that it shows as a card."""
-    from sftui.db import Generation
-
-    request = local.request
-    params = request.parameters or {}
-    now = local.created_at or datetime.now(timezone.utc)
-    known = {k: params.get(k) for k in ("width", "height", "steps", "cfg_scale", "sampler_name", "scheduler", "checkpoint_name")}
-    seed = params.get("seed")
-    return Generation(
-        id=local.id,
-        session_id=request.session or "",
-        prompt_text=request.prompt_text,
-        negative_prompt=request.negative_prompt,
-        parameters={},
-        seed=seed if isinstance(seed, int) and seed >= 0 else None,
-        batch_size=int(params.get("batch_size") or 1),
-        loras_used=[],
-        status="pending",
-        outputs=[],
-        output_files=[],
-        batch_index=0,
-        created_at=now,
-        updated_at=now,
-        **{k: v for k, v in known.items() if v is not None},
-    )
