@@ -101,7 +101,12 @@ def shipped_object_info() -> dict[str, Any]:
 def make_app(db_path: Path, cache_dir: Path, *, server_url: str | None = None, images: str = "halfcell") -> Any:
     """The real app on ``db_path``: against ``server_url``, else offline (always connected, no server)."""
     from sftui.ui.app import SftuiApp
-    from sftui.ui.backend import Backend, ConnectionView, UISettings
+    from sftui.ui.backend import Backend
+
+    try:
+        from sftui.ui.settings import ConnectionView, UISettings
+    except ImportError:  # before the settings module was split out of the backend
+        from sftui.ui.backend import ConnectionView, UISettings  # type: ignore[no-redef]
 
     class OfflineBackend(Backend):
         async def connect(self) -> None:

@@ -194,8 +194,18 @@ def machine() -> dict[str, Any]:
 
     return {
         "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-        "textual": textual.__version__, "loadavg_start": os.getloadavg(),
+        "textual": textual.__version__, "commit": _commit(), "loadavg_start": os.getloadavg(),
     }
+
+
+def _commit() -> str | None:
+    """HEAD, with ``+dirty`` when ``sftui/`` has uncommitted changes (the code measured is not HEAD's)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "sftui", "styles"], capture_output=True, text=True, cwd=REPO, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}+dirty" if head and dirty else head or None
 
 
 def run_step(results: dict[str, Any], notes: dict[str, str], keys: list[str], name: str, step: Callable[[], dict[str, Any]]) -> None:
