@@ -74,3 +74,24 @@ async def test_keymap_from_the_config_remaps_generate(make_app) -> None:
         assert app.theme == "nord"
         await pilot.press(*"remapped", "ctrl+g")
         await wait_for_status(pilot, screen, ["completed"])
+        await pilot.press("ctrl+j")  # remapped away: no longer generates
+        await pilot.pause(0.2)
+        assert len(cards(screen)) == 1
+
+
+async def test_alt_enter_generates_too(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press(*"alt", "alt+enter")
+        await wait_for_status(pilot, screen, ["completed"])
+
+
+def test_sftui_without_a_command_reports_a_bad_config_in_one_line(tmp_path) -> None:
+    from tests.conftest import run_cli
+
+    config = tmp_path / "config.toml"
+    config.write_text('images = "holograms"\n')
+    result = run_cli(env={"SFTUI_CONFIG": str(config)}, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == f"sftui: config file {config}: images must be one of auto, sixel, tgp, halfcell, unicode, off"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sftui.db import list_sessions
+from sftui.db import get_session_summary, list_sessions
 from sftui.ui.screens.confirm import ConfirmScreen
 from sftui.ui.screens.text_prompt import TextPromptScreen
 from tests.ui.conftest import ready, wait_for
@@ -100,3 +100,21 @@ async def test_sidebar_collapses_below_100_columns_and_ctrl_b_toggles_it(offline
         if not wide:  # esc closes what the narrow layout opened, and returns to the prompt
             assert screen.panel.display is False
         assert app.focused is screen.prompt_area.prompt
+
+
+async def test_each_session_keeps_its_own_draft_when_switching(offline_app, seeder) -> None:
+    first = seeder.session("First")
+    second = seeder.session("Second")  # the most recent: it opens first
+    app = offline_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await ready(pilot)
+        assert screen.session_id == second.id
+        await pilot.press(*"cat")
+        screen.open_session(first.id)
+        await wait_for(pilot, lambda: screen.header.session_title == "First", what="the first session")
+        assert screen.prompt_area.prompt_text == ""
+        await pilot.press(*"dog")
+        screen.sidebar.focus()
+        await pilot.press("up", "enter")  # back to the second session, from the list
+        await wait_for(pilot, lambda: screen.prompt_area.prompt_text == "cat", what="the second session's draft")
+        assert get_session_summary(first.id).draft["prompt"] == "dog"
