@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from sftui.cli.context import Context
-from sftui.cli.output import emit_json, inert, success
+from sftui.cli.output import dumps_inert, emit_json, inert, success
 from sftui.errors import UsageError
 
 
@@ -108,7 +107,7 @@ def generation_show(args: argparse.Namespace) -> int:
     print(f"sampler:  {gen.sampler_name}/{gen.scheduler}  checkpoint: {inert(gen.checkpoint_name or '-')}")
     for f in gen.output_files:
         if f.path:
-            print(f"output:   {ctx.data_dir / f.path}")
+            print(f"output:   {inert(str(ctx.data_dir / f.path))}")
     return 0
 
 
@@ -121,5 +120,5 @@ def generation_workflow(args: argparse.Namespace) -> int:
     if ctx.as_json:
         emit_json(success(data))
     else:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print(dumps_inert(data, indent=2))
     return 0

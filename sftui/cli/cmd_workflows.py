@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sftui.cli.context import Context
-from sftui.cli.output import emit_json, inert, success
+from sftui.cli.output import dumps_inert, emit_json, inert, success
 from sftui.errors import ObjectInfoUnavailable, ServerError, UsageError, WorkflowError
 
 MAX_INPUT_BYTES = 64 * 2**20  # the format layer applies the real limits; this only bounds the read
@@ -92,7 +92,7 @@ def convert(args: argparse.Namespace) -> int:
     if ctx.as_json:
         emit_json(success({"prompt": preview.prompt, "detected_format": preview.detected, "warnings": preview.warnings}))
     else:
-        print(json.dumps(preview.prompt, indent=2, ensure_ascii=False))
+        print(dumps_inert(preview.prompt, indent=2))
     return 0
 
 

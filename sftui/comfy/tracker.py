@@ -31,7 +31,7 @@ from sftui.comfy import events as ev
 from sftui.comfy.client import ComfyClient
 from sftui.comfy.connection import BackoffPolicy, ConnectionState, describe_ws_error, open_socket
 from sftui.comfy.httpio import display_url
-from sftui.comfy.models import HistoryEntry, PromptOutcome, QueueState
+from sftui.comfy.models import ExecutionErrorInfo, HistoryEntry, PromptOutcome, QueueState
 from sftui.comfy.prompt_state import TERMINAL_EVENTS, PromptHandle, build_outcome, lost_outcome
 from sftui.comfy.updates import UpdateBuffer
 from sftui.errors import ServerError, ServerUnreachable
@@ -43,6 +43,15 @@ _ORPHAN_EVENTS = 512
 _FINISHED_KEPT = 256
 # A connection that lived this long resets the backoff; shorter ones keep growing it.
 _STABLE_AFTER_S = 10.0
+
+
+#: Reconciliation attempts that may meet an unreadable answer before the prompt fails.
+MAX_UNREADABLE = 3
+
+
+def unreadable_outcome(handle: PromptHandle, message: str) -> PromptOutcome:
+    info = ExecutionErrorInfo(exception_type="ServerError", exception_message=f"the server's record of this prompt is unreadable: {message}")
+    return PromptOutcome(prompt_id=handle.prompt_id, status="error", outputs=[], error=info, execution_time_s=None, cached=False)
 
 
 class ComfyWatcher:
@@ -82,6 +91,7 @@ class ComfyWatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._finalizing: set[str] = set()
         self._first_attempt = asyncio.Event()
+        self._unreadable: dict[str, int] = {}
         self._closing = False
         self._runner: asyncio.Task[None] | None = None
 
@@ -318,9 +328,17 @@ class ComfyWatcher:
                 # It may have finished between the two reads.
                 if self._settle_from(handle, await self.client.get_history(handle.prompt_id)):
                     continue
-            except ServerError as exc:
+            except ServerUnreachable as exc:
                 log.warning("could not reconcile prompt %s: %s", handle.prompt_id, exc.message)
                 return
+            except ServerError as exc:
+                # The server answers, but not sensibly: give up after a few tries rather than
+                # leave the generation running forever.
+                failures = self._unreadable[handle.prompt_id] = self._unreadable.get(handle.prompt_id, 0) + 1
+                log.warning("could not reconcile prompt %s (%d/%d): %s", handle.prompt_id, failures, MAX_UNREADABLE, exc.message)
+                if failures >= MAX_UNREADABLE:
+                    self._finish(handle, unreadable_outcome(handle, exc.message))
+                continue
             self._finish(handle, build_outcome(handle, None) or lost_outcome(handle))
 
     def _settle_from(self, handle: PromptHandle, history: HistoryEntry | None) -> bool:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sftui.comfy.httpio import display_url
 from sftui.errors import ServerError
 from sftui.generation.events import EventSink
 from sftui.generation.lease import ClientLease, lease_alive
@@ -66,7 +67,7 @@ async def reconcile_unfinished(db_path: Path, client: Any, *, sink: EventSink | 
     lease = await asyncio.to_thread(ClientLease.acquire, data_dir, client.client_id)
     try:
         for gen in await asyncio.to_thread(list_unfinished_generations):
-            if gen.server_url != client.base_url or await asyncio.to_thread(lease_alive, data_dir, gen.client_id):
+            if gen.server_url != display_url(client.base_url) or await asyncio.to_thread(lease_alive, data_dir, gen.client_id):
                 report.skipped += 1
                 continue
             taken = await _take_over(gen, client)

@@ -29,6 +29,7 @@ import random
 from pathlib import Path
 from typing import Any, Callable
 
+from sftui.comfy.httpio import display_url
 from sftui.errors import ConflictError, NotFoundError, SftuiError
 from sftui.generation import events as ev
 from sftui.generation.events import EventSink
@@ -193,7 +194,7 @@ class GenerationRunner:
                 workflow_id=plan.workflow.workflow_id,
                 workflow_ui_snapshot=json.dumps(plan.workflow.ui_graph, ensure_ascii=False) if plan.workflow.ui_graph else None,
                 batch_index=item.batch_index,
-                server_url=self.client.base_url,
+                server_url=display_url(self.client.base_url),
                 client_id=self.client.client_id,
             )
         )

@@ -153,3 +153,12 @@ def test_import_ui_graph_and_generate_with_it(simulator, tmp_path, reference_dir
         assert json.loads(img.text["workflow"])["nodes"]
     listing = json.loads(run_cli("workflows", "list", "--json", "--db", str(db)).stdout)["data"]
     assert listing[0]["generation_count"] == 1
+
+
+def test_credentials_in_the_server_url_are_never_stored(simulator, tmp_path):
+    db = tmp_path / "c.db"
+    url = simulator.url.replace("http://", "http://alice:s3cret@")
+    proc = run_cli("generate", "--server", url, "--prompt", "x", "--steps", "1", "--json", "--db", str(db))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert _lines(proc)[-1]["data"]["server_url"] == simulator.url
+    assert b"s3cret" not in db.read_bytes() and b"s3cret" not in proc.stdout

@@ -92,3 +92,27 @@ def test_a_malformed_history_entry_is_a_logged_server_error_not_a_hang(fake: Fak
     log = log_file.read_text(encoding="utf-8")
     assert "with a malformed entry (status_str: Input should be a valid string)" in log
     assert "Traceback" not in log and "watcher task failed" not in log
+
+
+async def test_a_prompt_whose_history_stays_unreadable_fails_instead_of_running_forever(fake: FakeComfy) -> None:
+    """Quiet prompts are reconciled from /history; an answer that never parses must end the prompt."""
+    from sftui.comfy.client import ComfyClient
+    from sftui.comfy.tracker import MAX_UNREADABLE, ComfyWatcher
+
+    async def accept_but_never_run(request: web.Request) -> web.Response:
+        body = await request.json()
+        return web.json_response({"prompt_id": body["prompt_id"], "number": 0, "node_errors": {}})
+
+    async def malformed(request: web.Request) -> web.Response:
+        prompt_id = request.path.rsplit("/", 1)[1]
+        return web.json_response({prompt_id: {"status": {"status_str": 5, "completed": True, "messages": []}, "outputs": {}}})
+
+    fake.overrides["/prompt"] = accept_but_never_run
+    fake.overrides["/history/"] = malformed
+    async with ComfyClient(fake.url) as client:
+        async with ComfyWatcher(client, poll_interval=0.1) as watcher:
+            queued = await client.queue_prompt({"1": {"class_type": "SaveImage", "inputs": {}}}, prompt_id="p-unreadable")
+            outcome = await watcher.track(queued.prompt_id).outcome(timeout=10)
+    assert outcome.status == "error"
+    assert "unreadable" in outcome.error.exception_message
+    assert len(fake.requests("/history/p-unreadable")) >= MAX_UNREADABLE
