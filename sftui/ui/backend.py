@@ -33,6 +33,7 @@ from sftui.ui.settings import ConnectionView, UISettings
 
 __all__ = [
     "Backend",
+    "BackendNotice",
     "ConnectionView",
     "GenerateOutcome",
     "LocalQueueChanged",
@@ -48,6 +49,14 @@ log = logging.getLogger(__name__)
 
 CANCELLED = "cancelled by the user"
 PROBE_TIMEOUT = 3.0
+
+
+@dataclass(frozen=True)
+class BackendNotice:
+    """Something the user should read (a notification), e.g. what start-up recovery did."""
+
+    message: str
+    severity: str = "information"
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,8 @@ class Backend:
         self._flush_lock = asyncio.Lock()
         self._flush_task: asyncio.Task[None] | None = None
         self._stopped = False
+        self._reconciled = False
+        self._tasks: set[asyncio.Task[None]] = set()
         #: The last node definitions read, for synchronous checks (JSON editor validation).
         self.object_info_cache: dict[str, Any] | None = None
 
@@ -221,30 +232,21 @@ class Backend:
         return self.client
 
     async def connect(self) -> None:
-        """Start the runner, retrying until the server answers; its watcher then reconnects by itself."""
+        """Start the runner. It starts without the server too: generations are stored and posted
+        once connected, and its watcher reconnects by itself, reporting each state to ``listener``."""
         from sftui.comfy.connection import BackoffPolicy
         from sftui.generation.runner import GenerationRunner
 
-        backoff = BackoffPolicy(initial=self.first_retry, cap=30.0)
-        attempt = 0
-        while not self._stopped:
-            runner = GenerationRunner(
-                db_path=self.settings.db_path,
-                client=self._client(),
-                sink=self._emit,
-                on_connection=self._on_connection,
-            )
-            try:
-                await runner.start()
-            except ServerUnreachable as exc:
-                attempt += 1
-                # No jitter: the header counts this down, so it must be the real wait.
-                delay = backoff.bound(attempt)
-                self._set_connection(ConnectionView("reconnecting", retry_in=delay, error=exc.message))
-                await asyncio.sleep(delay)
-                continue
-            self.runner = runner
-            return
+        runner = GenerationRunner(
+            db_path=self.settings.db_path,
+            client=self._client(),
+            sink=self._emit,
+            on_connection=self._on_connection,
+            require_connection=False,
+            backoff=BackoffPolicy(initial=self.first_retry, cap=30.0),
+        )
+        await runner.start()
+        self.runner = runner
 
     async def object_info(self, *, refresh: bool = False) -> dict[str, Any]:
         info = await self._client().get_object_info(refresh=refresh)
@@ -257,8 +259,28 @@ class Backend:
     def _set_connection(self, view: ConnectionView) -> None:
         self.connection = view
         self._emit(view)
-        if view.status == "connected" and self._pending:
+        if view.status != "connected":
+            return
+        if not self._reconciled:
+            self._reconciled = True
+            self._background(self._reconcile())
+        if self._pending:
             self._start_flush()
+
+    async def _reconcile(self) -> None:
+        """Settle what an earlier run left unfinished (once, on the first connection)."""
+        try:
+            report = await self.runner.reconcile()
+        except SftuiError as exc:
+            self._emit(BackendNotice(f"generations left by an earlier run could not be checked: {exc.message}", "warning"))
+            return
+        if report.summary():
+            self._emit(BackendNotice(report.summary()[0].upper() + report.summary()[1:] + ".", "information"))
+
+    def _background(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _emit(self, event: Any) -> None:
         try:
@@ -268,7 +290,7 @@ class Backend:
 
     @property
     def connected(self) -> bool:
-        return self.runner is not None and self.connection.status == "connected"
+        return self.runner is not None and self.runner.connected
 
     @property
     def queue_length(self) -> int:
@@ -280,8 +302,10 @@ class Backend:
         return tuple(self._pending)
 
     async def generate(self, request: GenerateRequest) -> GenerateOutcome:
-        """Submit now, or keep the request until the server is back (order is kept)."""
-        if not self.connected or self._pending:
+        """Store and submit; while the server is away the runner keeps the rows pending and posts
+        them on the reconnect. Only when it cannot even plan (no node definitions cached) is the
+        request kept here, and the ones after it too, so that the order holds."""
+        if self.runner is None or self._pending:
             local = self._queue_locally(request)
             if self.connected:
                 self._start_flush()
@@ -334,8 +358,9 @@ class Backend:
 
     async def stop(self) -> None:
         self._stopped = True
-        if self._flush_task is not None:
-            self._flush_task.cancel()
+        for task in [self._flush_task, *self._tasks]:
+            if task is not None:
+                task.cancel()
         if self.runner is not None:
             await self.runner.stop()
             self.runner = None

@@ -110,6 +110,15 @@ class LocalRequestFailed(Message):
         self.error = error
 
 
+class Notice(Message):
+    """A backend message for the user (shown as a notification)."""
+
+    def __init__(self, text: str, severity: str) -> None:
+        super().__init__()
+        self.text = text
+        self.severity = severity
+
+
 def to_message(event: Any) -> Message | None:
     """The message for one backend event (see ``Backend.listener``)."""
     from sftui.generation.events import GenerationEvent
@@ -119,6 +128,8 @@ def to_message(event: Any) -> Message | None:
         return ConnectionChanged(event)
     if isinstance(event, backend.LocalQueueChanged):
         return LocalQueueChanged(event.requests)
+    if isinstance(event, backend.BackendNotice):
+        return Notice(event.message, event.severity)
     if isinstance(event, backend.LocalRequestFailed):
         return LocalRequestFailed(event.request, event.message)
     if not isinstance(event, GenerationEvent):

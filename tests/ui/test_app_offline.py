@@ -46,12 +46,19 @@ async def test_generate_offline_then_the_reconnect_submits_it(make_app, free_url
             assert done.generation.prompt_text == "offline"
             await wait_for(pilot, lambda: screen.header.queue_length == 0, what="the queue emptied")
 
-            # The server goes away again: the header says so; it comes back by itself.
+            # The server goes away again: the header says so. Now that its node definitions are
+            # known, a generation is stored at once (pending, not sent) and posted on the reconnect.
             server.stop()
             server = None
             await wait_for(pilot, lambda: "Connected" not in screen.header.text, timeout=15, what="the drop")
+            await pilot.press("ctrl+j")
+            stored = await wait_for(pilot, lambda: len(cards(screen)) == 2 and cards(screen)[1], what="the stored pending card")
+            assert not stored.local and stored.generation.status == "pending" and stored.generation.prompt_id is None
+            progress = await wait_for(pilot, lambda: stored.progress, what="its waiting line")
+            assert "waiting for the server" in progress.query_one(".progress-node").render().plain
             server = start_on(port, tmp_path)
             await wait_for(pilot, lambda: "Connected" in screen.header.text, timeout=40, what="the second reconnect")
+            await wait_for_status(pilot, screen, ["completed", "completed"], timeout=15)
     finally:
         if server is not None:
             server.stop()

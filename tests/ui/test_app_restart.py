@@ -41,3 +41,27 @@ async def test_restart_finds_everything_where_it_was(make_app) -> None:
         assert screen.panel.display is False
         assert [s.id for s in screen.sidebar.sessions] == [session_id]
         assert again.focused is screen.prompt_area.prompt
+
+
+async def test_a_generation_left_running_at_quit_is_recovered_on_the_next_start(make_app, tmp_path) -> None:
+    from sftui.comfy.simulator import SimulatorConfig, SimulatorThread
+
+    slow = SimulatorThread(SimulatorConfig(step_delay=0.1, node_delay=0.005, output_dir=tmp_path / "slow-out"))
+    slow.start()
+    try:
+        app = make_app(server_url=slow.url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await ready(pilot)
+            await pilot.press(*"long", "ctrl+j")
+            [card] = await wait_for_status(pilot, screen, ["running"])
+            generation_id = card.generation.id
+            await pilot.press("ctrl+q")  # quit while the server still works on it
+
+        again = make_app(server_url=slow.url)
+        async with again.run_test(size=(120, 40)) as pilot:
+            screen = await ready(pilot)
+            [card] = await wait_for_status(pilot, screen, ["completed"], timeout=20)
+            assert card.generation.id == generation_id
+            await wait_for(pilot, lambda: any("earlier run" in str(n.message) for n in again._notifications), what="the recovery notice")
+    finally:
+        slow.stop()

@@ -23,6 +23,7 @@ from sftui.generation.service import GenerateRequest
 from sftui.ui import messages as msg
 from sftui.ui.backend import backend_of
 from sftui.ui.messages import ReportWorkerErrors
+from sftui.ui.text import inert
 from sftui.ui.widgets.generation_card import GenerationCard
 from sftui.ui.widgets.generation_timeline import GenerationTimeline
 from sftui.ui.widgets.parameter_panel import ParameterPanel
@@ -351,6 +352,10 @@ class MainScreen(ReportWorkerErrors, Screen[None]):
     def _local_changed(self, event: msg.LocalQueueChanged) -> None:
         self.timeline.set_local(event.requests)
         self._update_queue()
+
+    @on(msg.Notice)
+    def _notice(self, event: msg.Notice) -> None:
+        self.notify(inert(event.text, single_line=True), severity=event.severity, markup=False)  # type: ignore[arg-type]
 
     @on(msg.LocalRequestFailed)
     def _local_failed(self, event: msg.LocalRequestFailed) -> None:

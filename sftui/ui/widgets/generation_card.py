@@ -66,7 +66,8 @@ class GenerationCard(Widget, can_focus=True):
             yield from self._thumbnails()
         yield Static(self._foot(), classes="card-summary")
         if gen.status in ("pending", "running"):
-            yield GenerationProgress(gen.status, local=self.local)
+            # Pending without a prompt id: stored, waiting for the server to come back.
+            yield GenerationProgress(gen.status, local=self.local or (gen.status == "pending" and gen.prompt_id is None))
 
     def _head(self) -> Content:
         gen = self.generation
