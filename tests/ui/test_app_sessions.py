@@ -118,3 +118,21 @@ async def test_each_session_keeps_its_own_draft_when_switching(offline_app, seed
         await pilot.press("up", "enter")  # back to the second session, from the list
         await wait_for(pilot, lambda: screen.prompt_area.prompt_text == "cat", what="the second session's draft")
         assert get_session_summary(first.id).draft["prompt"] == "dog"
+
+
+async def test_a_failing_worker_becomes_a_notification_not_a_crash(offline_app, seeder) -> None:
+    from sftui.errors import NotFoundError
+
+    seeder.session("Gone soon")
+    app = offline_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+
+        def vanished(session_id: str, title: str) -> None:
+            raise NotFoundError(f"session {session_id!r} not found")
+
+        app.backend.rename_session = vanished
+        await pilot.press("f2")
+        await answer(pilot, "New name")
+        await wait_for(pilot, lambda: any(n.severity == "error" and "not found" in str(n.message) for n in app._notifications), what="the error notification")
+        assert app.is_running
