@@ -8,6 +8,7 @@ messages of ``sftui.ui.messages`` and are routed to the timeline and header.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from textual import getters, on, work
@@ -17,12 +18,14 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import WorkerFailed
 
-from sftui.errors import ParameterError
+from sftui.errors import NotFoundError, ParameterError
 from sftui.generation.service import GenerateRequest
 from sftui.ui import messages as msg
 from sftui.ui.backend import backend_of
 from sftui.ui.messages import ReportWorkerErrors
+from sftui.ui.screens.panel_toggles import PanelToggles
 from sftui.ui.text import inert
 from sftui.ui.widgets.generation_card import GenerationCard
 from sftui.ui.widgets.generation_timeline import GenerationTimeline
@@ -32,8 +35,10 @@ from sftui.ui.widgets.session_sidebar import SessionSidebar
 from sftui.ui.widgets.status_header import StatusHeader
 from sftui.ui.widgets.workflow_bar import WorkflowBar
 
+log = logging.getLogger(__name__)
 
-class MainScreen(ReportWorkerErrors, Screen[None]):
+
+class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
     AUTO_FOCUS = "#prompt"
     BINDING_GROUP_TITLE = "Main"
     BINDINGS = [
@@ -191,9 +196,12 @@ class MainScreen(ReportWorkerErrors, Screen[None]):
             backend_of(self).save_draft(session_id, draft)
 
     async def prepare_to_quit(self) -> None:
-        """Keep the draft of the open session; stop following generations."""
-        if self.session_id is not None:
-            await self._save_draft(self.session_id, self.draft()).wait()
+        """Keep the draft of the open session; stop following generations. Never keeps the app open."""
+        try:
+            if self.session_id is not None:
+                await self._save_draft(self.session_id, self.draft()).wait()
+        except WorkerFailed as failed:
+            log.warning("the draft could not be saved at quit: %s", failed.error)
         await backend_of(self).stop()
 
     def action_new_session(self) -> None:
@@ -338,7 +346,11 @@ class MainScreen(ReportWorkerErrors, Screen[None]):
 
     @work(thread=True, group="generation-row", exit_on_error=False)
     def _reload_generation(self, generation_id: str) -> None:
-        self.post_message(msg.GenerationLoaded(backend_of(self).generation(generation_id)))
+        try:
+            row = backend_of(self).generation(generation_id)
+        except NotFoundError:
+            return  # its session was deleted meanwhile
+        self.post_message(msg.GenerationLoaded(row))
 
     @on(msg.GenerationLoaded)
     def _generation_loaded(self, event: msg.GenerationLoaded) -> None:
@@ -363,40 +375,3 @@ class MainScreen(ReportWorkerErrors, Screen[None]):
 
     def _update_queue(self) -> None:
         self.header.queue_length = len(self._in_flight) + len(backend_of(self).local_requests)
-
-    # -- layout keys -----------------------------------------------------------
-
-    def _parameters_visible(self) -> bool:
-        return self._parameters_choice if self._parameters_choice is not None else not self.has_class("-narrow")
-
-    def _set_parameters_choice(self, visible: bool) -> None:
-        self._parameters_choice = visible
-        self.set_class(visible, "-params-on")
-        self.set_class(not visible, "-params-off")
-        if not visible and self.focused is not None and self.panel in self.focused.ancestors_with_self:
-            self.prompt_area.focus_prompt()
-
-    def action_toggle_parameters(self) -> None:
-        self._set_parameters_choice(not self._parameters_visible())
-
-    def _sidebar_visible(self) -> bool:
-        return self._sidebar_choice if self._sidebar_choice is not None else not self.has_class("-narrow")
-
-    def action_toggle_sidebar(self) -> None:
-        visible = not self._sidebar_visible()
-        self._sidebar_choice = visible
-        self.set_class(visible, "-sidebar-on")
-        self.set_class(not visible, "-sidebar-off")
-        if visible:
-            self.sidebar.focus()
-        elif self.focused is self.sidebar:
-            self.prompt_area.focus_prompt()
-
-    def action_home(self) -> None:
-        """Esc: first close what the narrow layout opened, then return to the prompt."""
-        narrow = self.has_class("-narrow")
-        if narrow and self._parameters_choice:
-            self._set_parameters_choice(False)
-        elif narrow and self._sidebar_choice:
-            self.action_toggle_sidebar()
-        self.prompt_area.focus_prompt()
