@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from sftui.errors import SftuiError
 from sftui.ui.backend import settings_of
+from sftui.ui.messages import ReportWorkerErrors
 from sftui.ui.text import inert_content
 
 
@@ -39,7 +40,7 @@ def image_widget_class(mode: str) -> Any:
 THUMB_ROWS = 8
 
 
-class ImageThumb(Widget):
+class ImageThumb(ReportWorkerErrors, Widget):
     """Shows ``path`` (thumbnailed through the cache) or whatever ``show`` is given."""
 
     DEFAULT_CSS = """
