@@ -15,17 +15,17 @@ import contextlib
 import json
 import logging
 import os
+import ssl
 import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import httpx
 from pydantic import ValidationError
 
 from sftui.comfy import cache
-from sftui.comfy.httpio import DEFAULT_MAX_BODY, decode_json, display_url, one_line, read_capped, status_error, unreachable
+from sftui.comfy.httpio import DEFAULT_MAX_BODY, decode_json, display_url, httpx, one_line, read_capped, status_error, unreachable
 from sftui.comfy.models import HistoryEntry, OutputRef, QueuedPrompt, QueueState
 from sftui.comfy.rejection import prompt_rejected
 from sftui.errors import ServerError, SftuiError, UsageError, WorkflowError
@@ -47,6 +47,22 @@ def normalize_base_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise UsageError(f"invalid ComfyUI URL {display_url(url.strip())!r}: expected http://host:port or https://host[/path]")
     return cleaned
+
+
+def _tls_context(base_url: str, verify: bool) -> ssl.SSLContext | bool:
+    """What httpx gets as ``verify``.
+
+    For ``https://`` the caller's choice: ``True`` builds httpx's verifying context (the
+    certifi bundle or ``SSL_CERT_FILE``), ``False`` is the ``verify_tls = false`` opt-out.
+    For ``http://`` no request of this client uses TLS (every path is relative to the base
+    URL and redirects are not followed; an ``https://`` proxy gets its own context from
+    httpcore), yet httpx would still load the whole CA bundle (~30 ms) up front. So it gets
+    a context that trusts no certificate: never used, and if it ever were, it would refuse
+    rather than accept.
+    """
+    if urlsplit(base_url).scheme == "http":
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies hostnames and certificates; no CA loaded
+    return verify
 
 
 class ComfyClient:
@@ -72,8 +88,10 @@ class ComfyClient:
         ws_scheme = "wss" if parts.scheme == "https" else "ws"
         self.ws_url = urlunsplit((ws_scheme, parts.netloc, parts.path + "/ws", f"clientId={quote(self.client_id, safe='')}", ""))
         self._timeouts = httpx.Timeout(read_timeout, connect=connect_timeout)
-        self._http = httpx.AsyncClient(base_url=self.base_url, headers=self.headers, verify=verify, timeout=self._timeouts)
+        self._http = httpx.AsyncClient(base_url=self.base_url, headers=self.headers, verify=_tls_context(self.base_url, verify), timeout=self._timeouts)
         self._object_info: dict[str, Any] | None = None
+        #: The node definitions in memory were read from the disk cache, not from the server.
+        self.object_info_cached = False
 
     def __repr__(self) -> str:  # never show headers: they may carry credentials
         return f"ComfyClient({display_url(self.base_url)!r}, client_id={self.client_id!r})"
@@ -217,19 +235,23 @@ class ComfyClient:
             os.fsync(fh.fileno())
 
     async def get_object_info(self, *, refresh: bool = False) -> dict[str, Any]:
-        """Node definitions: memory cache, then the disk cache for this server, then the server."""
+        """Node definitions: memory cache, then the disk cache for this server, then the server.
+
+        A cached copy can be stale (a model added since, a node pack installed): callers
+        that find something missing ask again with ``refresh=True`` (see ``object_info_cached``).
+        """
         key = display_url(self.base_url)
         if not refresh and self._object_info is not None:
             return self._object_info
         if not refresh and self.cache_dir is not None:
             cached = await asyncio.to_thread(cache.load_object_info, self.cache_dir, key)
             if cached is not None:
-                self._object_info = cached
+                self._object_info, self.object_info_cached = cached, True
                 return cached
         data = await self._get_json("/object_info", max_bytes=OBJECT_INFO_MAX_BYTES)
         if not isinstance(data, dict):
             raise ServerError(f"ComfyUI at {key} answered GET /object_info with a non-object")
-        self._object_info = data
+        self._object_info, self.object_info_cached = data, False
         if self.cache_dir is not None:
             await asyncio.to_thread(cache.store_object_info, self.cache_dir, key, data)
         return data

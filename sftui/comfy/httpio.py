@@ -1,16 +1,56 @@
-"""HTTP plumbing shared by the client: size-capped reads and one-line errors."""
+"""HTTP plumbing shared by the client: size-capped reads and one-line errors.
+
+sftui's modules import httpx through this one (``from sftui.comfy.httpio import
+httpx``), because of how it is imported here: see ``_import_httpx``.
+"""
 
 from __future__ import annotations
 
 import json
 import socket
 import ssl
+import sys
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
 from sftui.errors import ServerError, ServerUnreachable
+
+
+class _DeclineHttpxCli:
+    """A meta path finder that answers "not installed" for ``httpx._main`` only."""
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname == "httpx._main":
+            raise ModuleNotFoundError("httpx's command line is not loaded by sftui", name=fullname)
+        return None
+
+
+def _import_httpx() -> None:
+    """Import httpx without its command-line module.
+
+    ``httpx/__init__.py`` runs ``try: from ._main import main / except ImportError``,
+    and ``_main`` imports click, pygments and rich (~30 ms) whenever they are installed,
+    only to define the ``httpx`` console script. For the length of that one import, a
+    finder declines ``httpx._main``, so httpx takes its own documented fallback: in this
+    process ``httpx.main`` is the stub that says the CLI extras are missing. Nothing else
+    changes: no module is faked in ``sys.modules``, every other import (click, rich, and
+    ``httpx._main`` itself, later) proceeds as usual, and a process that imported httpx
+    before us keeps its httpx as it was.
+    """
+    if "httpx" in sys.modules:
+        return
+    finder = _DeclineHttpxCli()
+    sys.meta_path.insert(0, finder)
+    try:
+        import httpx  # noqa: F401
+    finally:
+        sys.meta_path.remove(finder)
+
+
+_import_httpx()
+
+import httpx as httpx  # noqa: E402 - after _import_httpx, by design (explicit re-export)
 
 DEFAULT_MAX_BODY = 16 * 2**20
 _SNIPPET = 200

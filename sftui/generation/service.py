@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from sftui.errors import UsageError, WorkflowError
+from sftui.errors import SftuiError, UsageError, WorkflowError
 from sftui.generation.source import ResolvedWorkflow, resolve_workflow
 
 log = logging.getLogger(__name__)
@@ -58,25 +58,56 @@ class GenerationPlanner:
 
     # -- planning (no writes) -------------------------------------------------
     async def plan(self, request: GenerateRequest) -> Plan:
+        """Plan against the node definitions at hand. If those came from the disk cache and
+        the plan fails on them or draws warnings from them, fetch them anew and plan once
+        more: a stale cached list must not refuse a model added since."""
         if not 1 <= request.count <= MAX_COUNT:
             raise UsageError(f"--count must be between 1 and {MAX_COUNT}, not {request.count}")
-        object_info = await self.client.get_object_info()
-        workflow = await resolve_workflow(
-            workflow_ref=request.workflow,
-            workflow_json=request.workflow_json,
-            load_object_info=self.client.get_object_info,
-        )
+        consulted: list[bool] = []
+        try:
+            plan, checked = await self._plan(request, consulted)
+        except WorkflowError:
+            if not consulted or not await self._refetched():
+                raise
+            return (await self._plan(request, []))[0]
+        if checked and await self._refetched():
+            return (await self._plan(request, []))[0]
+        return plan
+
+    async def _refetched(self) -> bool:
+        """Replace cached node definitions by the server's; False if they were not cached or it fails."""
+        if not getattr(self.client, "object_info_cached", False):
+            return False
+        try:
+            await self.client.get_object_info(refresh=True)
+        except SftuiError as exc:
+            log.info("could not refresh the cached node definitions: %s", exc.message)
+            return False
+        return True
+
+    async def _plan(self, request: GenerateRequest, consulted: list[bool]) -> tuple[Plan, int]:
+        """The plan, and how many of its warnings come from checking it against the node definitions.
+
+        ``consulted`` gets an entry once node definitions are used: a failure before that
+        (a missing file, bad JSON) is not theirs.
+        """
+
+        async def object_info() -> dict:
+            consulted.append(True)
+            return await self.client.get_object_info()
+
+        workflow = await resolve_workflow(workflow_ref=request.workflow, workflow_json=request.workflow_json, load_object_info=object_info)
+        info = await object_info()
         params = {**workflow.defaults, **request.parameters}
         if workflow.is_builtin and not params.get("checkpoint_name"):
-            params["checkpoint_name"] = _first_checkpoint(object_info)
+            params["checkpoint_name"] = _first_checkpoint(info)
         prompt_text = request.prompt_text if request.prompt_text is not None else workflow.prompt_text
         negative = request.negative_prompt if request.negative_prompt is not None else workflow.negative_prompt
-        items = self._prepare_items(workflow.api_prompt, params, prompt_text, negative, object_info, request.count)
-        warnings = list(workflow.warnings)
+        items = self._prepare_items(workflow.api_prompt, params, prompt_text, negative, info, request.count)
         from sftui.workflows.validate import check_prompt
 
-        for item in items[:1]:  # every item shares the graph; values were validated by apply
-            warnings += [w.message for w in check_prompt(item.prompt, object_info, source=workflow.label)]
+        # Every item shares the graph; values were validated by apply.
+        checked = [w.message for w in check_prompt(items[0].prompt, info, source=workflow.label)]
         if prompt_text is None or negative is None:
             # Nothing given: record the workflow's own text, exactly as it will run.
             from sftui.workflows.extract import read_parameters
@@ -84,7 +115,7 @@ class GenerationPlanner:
             found = read_parameters(items[0].prompt)
             prompt_text = found.get("prompt_text") or "" if prompt_text is None else prompt_text
             negative = found.get("negative_prompt") if negative is None else negative
-        return Plan(workflow, prompt_text, negative, items, warnings)
+        return Plan(workflow, prompt_text, negative, items, [*workflow.warnings, *checked]), len(checked)
 
     def _prepare_items(self, api_prompt: dict, params: dict, prompt_text: str | None, negative: str | None, object_info: dict, count: int) -> list[PreparedGeneration]:
         from sftui.workflows.apply import apply_parameters, random_seed

@@ -20,8 +20,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import httpx
 
+from sftui.comfy.httpio import httpx
 from sftui.errors import ServerError, ServerUnreachable, SftuiError, WorkflowError
 
 log = logging.getLogger(__name__)
