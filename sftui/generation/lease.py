@@ -124,16 +124,34 @@ def lease_alive(data_dir: Path, client_id: str | None) -> bool:
         return not _try_lock(fh)
 
 
+def _lock_files(data_dir: Path) -> list[Path]:
+    folder = leases_dir(data_dir)
+    if not folder.is_dir():
+        return []
+    with _held_lock:
+        ours = set(_held)
+    return [path for path in folder.glob("*.lock") if path not in ours]
+
+
+def any_dead_lease(data_dir: Path) -> bool:
+    """Whether a lock file outlived its process: the sign that a sftui process died."""
+    for path in _lock_files(data_dir):
+        try:
+            with open(path, "rb") as fh:
+                if _try_lock(fh):
+                    return True
+        except FileNotFoundError:
+            continue  # released meanwhile
+        except OSError as exc:
+            log.debug("cannot check lease %s: %s", path, exc)
+            return True  # cannot tell: let the sweep look
+    return False
+
+
 def remove_dead_leases(data_dir: Path) -> int:
     """Delete lock files whose owner is gone; returns how many."""
-    folder = leases_dir(data_dir)
     removed = 0
-    if not folder.is_dir():
-        return 0
-    for path in folder.glob("*.lock"):
-        with _held_lock:
-            if path in _held:
-                continue
+    for path in _lock_files(data_dir):
         try:
             with open(path, "rb") as fh:
                 if not _try_lock(fh):

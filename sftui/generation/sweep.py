@@ -14,21 +14,31 @@ An orphan is:
 Folders of unfinished generations keep their complete files: reconciliation
 downloads over them. Only plain names directly under ``outputs/`` are considered,
 and symlinks are unlinked, never followed.
+
+Start-up cost: checking session folders against the sessions table is cheap and always
+done, because a session deletion that failed or was cut short leaves a session folder.
+Walking every generation folder costs as much as the history is long, so start-up does
+it (``thorough``) only when ``sweep_needed``: a dead lease says a process died with
+work in hand (every process that downloads holds one), and a marker (``request_sweep``)
+says a removal failed. Any other orphan comes from one of those two.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sftui.generation.lease import lease_alive, remove_dead_leases
+from sftui.generation.lease import any_dead_lease, lease_alive, leases_dir, remove_dead_leases
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 500
+_MARKER = ".sweep"
 
 
 @dataclass
@@ -41,21 +51,58 @@ class SweepReport:
         return bool(self.removed or self.leases)
 
 
-def sweep_orphans(data_dir: Path, *, dry_run: bool = False) -> SweepReport:
+def request_sweep(data_dir: Path) -> None:
+    """Ask the next start-up for a thorough sweep (a removal failed and left something behind)."""
+    folder = leases_dir(data_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{uuid.uuid4()}{_MARKER}").touch()
+    except OSError as exc:
+        log.warning("could not ask for an orphan sweep in %s: %s", folder, exc)
+
+
+def _markers(data_dir: Path) -> list[Path]:
+    try:
+        return [leases_dir(data_dir) / name for name in os.listdir(leases_dir(data_dir)) if name.endswith(_MARKER)]
+    except FileNotFoundError:
+        return []
+
+
+def sweep_needed(data_dir: Path) -> bool:
+    """Whether orphans may sit inside generation folders: a process died, or a removal failed."""
+    return bool(_markers(data_dir)) or any_dead_lease(data_dir)
+
+
+def sweep_orphans(data_dir: Path, *, dry_run: bool = False, thorough: bool = True) -> SweepReport:
     """Needs the database of ``data_dir`` open (``open_database``).
 
     ``dry_run`` only lists what would go (``sftui doctor``); dead leases are not counted then.
+    Without ``thorough`` only session folders are checked (see the module's docstring).
     """
     data_dir = Path(data_dir)
-    report = SweepReport(leases=0 if dry_run else remove_dead_leases(data_dir), dry_run=dry_run)
+    report = SweepReport(dry_run=dry_run)
+    markers = _markers(data_dir) if thorough and not dry_run else []
     outputs = data_dir / "outputs"
-    if not outputs.is_dir() or outputs.is_symlink():
-        return report
+    if outputs.is_dir() and not outputs.is_symlink():
+        _sweep_outputs(outputs, data_dir, report, thorough)
+    if thorough and not dry_run:
+        # Last, so a sweep cut short leaves its reasons for the next one.
+        report.leases = remove_dead_leases(data_dir)
+        for marker in markers:
+            marker.unlink(missing_ok=True)
+    if report.removed and not dry_run:
+        log.info("removed %d orphaned output item(s): %s", len(report.removed), ", ".join(report.removed[:10]))
+    return report
+
+
+def _sweep_outputs(outputs: Path, data_dir: Path, report: SweepReport, thorough: bool) -> None:
     sessions = list(outputs.iterdir())
     known_sessions = _existing_sessions([p.name for p in sessions])
     for session_dir in sessions:
         if session_dir.name not in known_sessions or not _plain_dir(session_dir):
             _remove(session_dir, data_dir, report)
+            continue
+        if not thorough:
             continue
         folders = list(session_dir.iterdir())
         rows = _generations([p.name for p in folders])
@@ -65,9 +112,6 @@ def sweep_orphans(data_dir: Path, *, dry_run: bool = False) -> SweepReport:
                 _remove(folder, data_dir, report)
             else:
                 _sweep_generation(folder, row, data_dir, report)
-    if report.removed and not dry_run:
-        log.info("removed %d orphaned output item(s): %s", len(report.removed), ", ".join(report.removed[:10]))
-    return report
 
 
 def _sweep_generation(folder: Path, row: dict[str, Any], data_dir: Path, report: SweepReport) -> None:
@@ -106,6 +150,7 @@ def _remove(path: Path, data_dir: Path, report: SweepReport) -> None:
             path.unlink(missing_ok=True)
     except OSError as exc:
         log.warning("could not remove orphan %s: %s", path, exc)
+        request_sweep(data_dir)  # try again next time
         return
     report.removed.append(path.relative_to(data_dir).as_posix())
 

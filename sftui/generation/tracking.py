@@ -144,6 +144,9 @@ def _discard_unless_completed(gen_id: str, data_dir: Path, files: list[dict]) ->
             (data_dir / item["path"]).unlink(missing_ok=True)
         except OSError as exc:
             log.warning("could not remove %s: %s", item["path"], exc)
+            from sftui.generation.sweep import request_sweep
+
+            request_sweep(data_dir)
 
 
 def lost_failure(*, dropped: bool = False) -> tuple[str, dict]:

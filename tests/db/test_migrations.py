@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -299,3 +301,18 @@ def test_legacy_database_without_migration_table_is_adopted(db_path: Path) -> No
     db.open_database(db_path)
     assert json.loads(db.get_session(S_1).model_dump_json())["total_generations"] == 4
     db.close_database()
+
+
+def test_the_migration_list_names_each_module_and_loads_them_only_to_run_them(tmp_path: Path) -> None:
+    from sftui.db.migrations import MIGRATIONS
+
+    assert tuple(module.NAME for module in MIGRATIONS) == MIGRATION_NAMES
+    path = tmp_path / "current.db"
+    run_migrations(pw.SqliteDatabase(str(path)))  # an up-to-date file
+    script = (
+        "import sys, peewee; from sftui.db.migrations import run_migrations; "
+        f"print(run_migrations(peewee.SqliteDatabase({str(path)!r})), sorted(m for m in sys.modules if '.m000' in m or m.startswith('playhouse')))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[] []"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from sftui import db
-from sftui.generation.lease import ClientLease
+from sftui.generation.lease import ClientLease, lease_path
 from sftui.generation.outputs import output_destinations
-from sftui.generation.sweep import sweep_orphans
+from sftui.generation.sweep import request_sweep, sweep_needed, sweep_orphans
 
 
 @pytest.fixture
@@ -81,3 +81,62 @@ def test_sweep_removes_orphans_and_keeps_what_is_in_use(data_dir: Path, tmp_path
 def test_output_names_never_look_like_partial_downloads(tmp_path: Path) -> None:
     (dest,) = output_destinations(tmp_path, "s", "g", ["render.part"])
     assert dest.name == "render.part_"
+
+
+def _dead_lease(data_dir: Path, client_id: str) -> Path:
+    """A lock file as a killed process leaves it: present, and nobody holds its lock."""
+    path = lease_path(data_dir, client_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("4242")
+    return path
+
+
+def test_start_up_sweeps_generation_folders_only_after_a_death_or_a_failed_removal(data_dir: Path) -> None:
+    session = db.create_session("s")
+    done = _gen(session.id)
+    kept, stray = _files(data_dir, done, "a.png", "stray.png")
+    db.complete_generation(done.id, outputs=["a.png"], output_files=[{"filename": "a.png", "path": kept.relative_to(data_dir).as_posix()}], generation_time_seconds=1.0)
+    gone_session = data_dir / "outputs" / "22222222-2222-2222-2222-222222222222"
+    gone_session.mkdir(parents=True)
+
+    assert not sweep_needed(data_dir)  # clean shutdowns leave nothing to look for
+    light = sweep_orphans(data_dir, thorough=False)
+    # A deleted session's folder is always found (cheap: one folder per session) ...
+    assert light.removed == [gone_session.relative_to(data_dir).as_posix()] and not gone_session.exists()
+    # ... the inside of generation folders only when asked.
+    assert stray.exists()
+
+    lease = _dead_lease(data_dir, "killed")
+    assert sweep_needed(data_dir)
+    report = sweep_orphans(data_dir, thorough=True)
+    assert report.removed == [stray.relative_to(data_dir).as_posix()] and report.leases == 1 and not lease.exists()
+    assert not sweep_needed(data_dir) and kept.exists()
+
+
+def test_a_failed_removal_asks_the_next_start_up_for_a_thorough_sweep(data_dir: Path) -> None:
+    request_sweep(data_dir)
+    assert sweep_needed(data_dir)
+    preview = sweep_orphans(data_dir, dry_run=True)
+    assert preview.removed == [] and sweep_needed(data_dir)  # a dry run settles nothing
+    sweep_orphans(data_dir)
+    assert not sweep_needed(data_dir)
+
+
+def test_an_orphan_that_cannot_be_removed_is_tried_again(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    session = db.create_session("s")
+    failed = _gen(session.id)
+    (partial,) = _files(data_dir, failed, "partial.png")
+    db.fail_generation(failed.id, error="boom")
+    real_unlink = Path.unlink
+
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        if self == partial:
+            raise PermissionError("read-only")
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    sweep_orphans(data_dir)
+    assert partial.exists() and sweep_needed(data_dir)
+    monkeypatch.undo()
+    sweep_orphans(data_dir)
+    assert not partial.exists() and not sweep_needed(data_dir)

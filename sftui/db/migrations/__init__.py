@@ -7,16 +7,29 @@ opening the same new file at once apply every migration exactly once.
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
+from typing import Any
 
 import peewee as pw
 
-from sftui.db.migrations import m0001_initial, m0002_generation_details, m0003_sftui
 from sftui.db.values import format_timestamp, utcnow
 from sftui.errors import DatabaseError, UsageError
 
-MIGRATIONS: tuple[ModuleType, ...] = (m0001_initial, m0002_generation_details, m0003_sftui)
-MIGRATION_NAMES: tuple[str, ...] = tuple(module.NAME for module in MIGRATIONS)
+#: In order; each name is its module's ``NAME``. The modules (and playhouse.migrate) load
+#: only when one has to run: opening an up-to-date database reads one table.
+_MODULES = {"0001_initial": "m0001_initial", "0002_generation_details": "m0002_generation_details", "0003_sftui": "m0003_sftui"}
+MIGRATION_NAMES: tuple[str, ...] = tuple(_MODULES)
+
+
+def migration_module(name: str) -> ModuleType:
+    return importlib.import_module(f"{__name__}.{_MODULES[name]}")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MIGRATIONS":  # every module, loaded
+        return tuple(migration_module(n) for n in MIGRATION_NAMES)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _CREATE_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
     name VARCHAR(255) NOT NULL PRIMARY KEY,
@@ -25,9 +38,12 @@ _CREATE_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
 
 
 def applied_migrations(db: pw.SqliteDatabase) -> list[str]:
-    if not db.table_exists("schema_migrations"):
-        return []
-    cursor = db.execute_sql("SELECT name FROM schema_migrations ORDER BY name")
+    try:
+        cursor = db.execute_sql("SELECT name FROM schema_migrations ORDER BY name")
+    except pw.OperationalError as exc:
+        if "no such table" in str(exc):  # a new file
+            return []
+        raise
     return [name for (name,) in cursor.fetchall()]
 
 
@@ -42,8 +58,8 @@ def run_migrations(db: pw.SqliteDatabase, *, target: str | None = None) -> list[
             f"database {db.database} has migration {unknown[-1]!r}, which this sftui does not know: "
             "it was written by a newer version"
         )
-    wanted = MIGRATIONS if target is None else MIGRATIONS[: MIGRATION_NAMES.index(target) + 1]
-    pending = [module for module in wanted if module.NAME not in applied]
+    wanted = MIGRATION_NAMES if target is None else MIGRATION_NAMES[: MIGRATION_NAMES.index(target) + 1]
+    pending = [migration_module(name) for name in wanted if name not in applied]
     if not pending:
         return []
     db.execute_sql(_CREATE_TABLE)
