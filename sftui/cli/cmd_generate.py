@@ -75,10 +75,16 @@ def request_from_args(args: argparse.Namespace):
 
 
 def generate(args: argparse.Namespace) -> int:
-    ctx = Context(args)
-    request = request_from_args(args)
-    ctx.open_db()
-    gens, warnings = asyncio.run(_run(ctx, request))
+    from sftui.cli import gcpause
+
+    gcpause.pause()
+    try:
+        ctx = Context(args)
+        request = request_from_args(args)
+        ctx.open_db()
+        gens, warnings = asyncio.run(_run(ctx, request))
+    finally:
+        gcpause.restore()
     for warning in warnings:
         print(f"sftui: warning: {inert(warning)}", file=sys.stderr)
     ok = all(g.status == "completed" for g in gens)
@@ -96,17 +102,17 @@ def generate(args: argparse.Namespace) -> int:
 
 
 async def _run(ctx: Context, request):
+    from sftui.cli import gcpause
     from sftui.generation.oneshot import generate as run_generation
 
+    hooks: dict[str, Any] = {"on_reconcile": _tell_reconciled, "on_submitted": gcpause.resume}
     async with ctx.client() as client:
         if ctx.as_json:
-            return await run_generation(
-                request, db_path=ctx.db_path, client=client, sink=lambda e: emit_json(e.to_json()), on_reconcile=_tell_reconciled
-            )
+            return await run_generation(request, db_path=ctx.db_path, client=client, sink=lambda e: emit_json(e.to_json()), **hooks)
         from sftui.cli.progress import GenerationProgress
 
         with GenerationProgress() as progress:
-            return await run_generation(request, db_path=ctx.db_path, client=client, sink=progress.handle, on_reconcile=_tell_reconciled)
+            return await run_generation(request, db_path=ctx.db_path, client=client, sink=progress.handle, **hooks)
 
 
 def _tell_reconciled(report: Any) -> None:

@@ -18,24 +18,28 @@ async def generate(
     client: Any,
     sink: EventSink | None = None,
     on_reconcile: Callable[[Any], None] | None = None,
+    on_submitted: Callable[[], None] | None = None,
 ) -> tuple[list[Any], list[str]]:
     """Submit and wait for every generation of one request (the CLI's path).
 
     Planning comes first, so a bad request or a dead server fails before the socket
     opens and before any row exists. Then what earlier runs left unfinished is
-    reconciled, and its still-running generations are awaited too.
+    reconciled, and its still-running generations are awaited too. ``on_submitted`` is
+    called once every generation is stored and posted, before the wait.
     """
-    from sftui.generation.sweep import sweep_orphans
+    from sftui.generation.sweep import sweep_needed, sweep_orphans
 
     runner = GenerationRunner(db_path=db_path, client=client, sink=sink)
     plan = await runner.planner.plan(request)
     async with runner:
         report = await runner.reconcile()
         # After reconciling: what it failed has no files any more; what it follows is ours, so kept.
-        await asyncio.to_thread(sweep_orphans, runner.data_dir)
+        await asyncio.to_thread(lambda: sweep_orphans(runner.data_dir, thorough=sweep_needed(runner.data_dir)))
         if on_reconcile is not None:
             on_reconcile(report)
         rows, warnings = await runner.submit_plan(plan, request.session)
+        if on_submitted is not None:
+            on_submitted()
         try:
             final = await runner.wait([row.id for row in rows])
             # Left over from an earlier run but ours now: see them to their end too.

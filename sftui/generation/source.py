@@ -93,8 +93,8 @@ def _load_inline(workflow_json: dict):
 
 
 async def _from_loaded(loaded: Any, load_object_info: ObjectInfoLoader, *, label: str) -> ResolvedWorkflow:
-    from sftui.workflows.convert import resolve_api_prompt
     from sftui.workflows.defaults import default_workflow
+    from sftui.workflows.formats import given_api_prompt
 
     if loaded.source_format == "a1111":
         a1111 = loaded.a1111
@@ -107,11 +107,11 @@ async def _from_loaded(loaded: Any, load_object_info: ObjectInfoLoader, *, label
             warnings=list(loaded.warnings),
             is_builtin=True,
         )
-    object_info = await load_object_info() if loaded.api_prompt is None else None
-    result = resolve_api_prompt(loaded, object_info)
-    return ResolvedWorkflow(
-        api_prompt=result.prompt,
-        ui_graph=loaded.ui_graph,
-        label=label,
-        warnings=[*loaded.warnings, *result.warnings],
-    )
+    prompt, warnings = given_api_prompt(loaded), []
+    if prompt is None:
+        # Only a UI graph needs the converter (and its import).
+        from sftui.workflows.convert import resolve_api_prompt
+
+        result = resolve_api_prompt(loaded, await load_object_info())
+        prompt, warnings = result.prompt, result.warnings
+    return ResolvedWorkflow(api_prompt=prompt, ui_graph=loaded.ui_graph, label=label, warnings=[*loaded.warnings, *warnings])

@@ -14,7 +14,6 @@ not emitted is dropped.
 
 from __future__ import annotations
 
-import copy
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,17 +23,16 @@ from sftui.workflows.convert_graph import (
     SUBGRAPH_INPUT,
     Graph,
     Node,
-    SafeNodeDefs,
     attach_widgets,
-    one_line,
     collect_definitions,
     dedupe_node_ids,
     read_graph,
 )
 from sftui.workflows.convert_subgraphs import apply_primitives, bind_instance_inputs, definition_order, promote_widgets
 from sftui.workflows.convert_widgets import MISSING, make_chooser, process_dynamic_prompt
-from sftui.workflows.formats import LoadedWorkflow, ui_node_count
+from sftui.workflows.formats import LoadedWorkflow, given_api_prompt, ui_node_count
 from sftui.workflows.limits import MAX_NODES, check_depth, check_node_count
+from sftui.workflows.nodedefs import SafeNodeDefs, one_line, valid_connection
 
 MODE_NEVER = 2
 MODE_BYPASS = 4
@@ -51,9 +49,9 @@ class ConversionResult:
 
 def resolve_api_prompt(loaded: LoadedWorkflow, object_info: dict | None) -> ConversionResult:
     """The API prompt to run: the given one (copied), else the UI graph converted."""
-    if loaded.api_prompt is not None:
-        check_depth(loaded.api_prompt, source="the API prompt")
-        return ConversionResult(copy.deepcopy(loaded.api_prompt), [])
+    given = given_api_prompt(loaded)
+    if given is not None:
+        return ConversionResult(given, [])
     if loaded.ui_graph is None:
         raise WorkflowError(f"{loaded.detected} holds no ComfyUI workflow to run")
     if object_info is None:
@@ -321,16 +319,6 @@ def _bypass_input(node: Node, slot: int, wanted: str | None) -> int:
         if valid_connection(entry.type, output_type) and valid_connection(entry.type, wanted):
             return index
     return -1
-
-
-def valid_connection(a: str | None, b: str | None) -> bool:
-    """LiteGraph.isValidConnection: wildcards, case-insensitive names, comma-separated alternatives."""
-    if not a or a == "*" or not b or b == "*" or a == b:
-        return True
-    a, b = a.lower(), b.lower()
-    if "," not in a and "," not in b:
-        return a == b
-    return any(valid_connection(x, y) for x in a.split(",") for y in b.split(","))
 
 
 def _wrap(value: Any) -> Any:

@@ -9,7 +9,6 @@ collide with root ids (or an earlier definition's) are renumbered from
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,14 +72,6 @@ class Graph:
     links: dict[Any, Link]
     inputs: list[Slot] = field(default_factory=list)
     outputs: list[Slot] = field(default_factory=list)
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
-
-
-def one_line(text: str) -> str:
-    """Messages stay one line even when a hostile file puts newlines in ids or names."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def node_key(value: Any) -> str | None:
@@ -176,16 +167,6 @@ def read_node(raw: Any) -> Node | None:
         values=raw.get("widgets_values"),
         properties=properties,
     )
-
-
-class SafeNodeDefs(NodeDefs):
-    """NodeDefs that treats an entry it cannot parse (a malformed --object-info file) as unknown."""
-
-    def get(self, class_type: str) -> NodeDef | None:
-        try:
-            return super().get(class_type)
-        except (AttributeError, TypeError, KeyError, ValueError, IndexError):
-            return None
 
 
 def _node_problem(raw: Any) -> str | None:

@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from sftui.errors import WorkflowError
-from sftui.workflows.nodedefs import InputDef, NodeDef
+from sftui.workflows.nodedefs import MEDIA_UPLOAD_FLAGS, InputDef, NodeDef
 
 MISSING: Any = object()
 
-MEDIA_UPLOAD_FLAGS = ("image_upload", "video_upload", "animated_image_upload")
 # The frontend attaches an upload widget to these even when the server omits the flag.
 KNOWN_MEDIA_LOADERS = {"LoadImage": "image", "LoadImageMask": "image", "LoadVideo": "file"}
 # Socket types the frontend renders as widgets of its own (camera capture, 3D viewers).

@@ -9,6 +9,7 @@ to a server; converting a UI graph is ``convert.resolve_api_prompt``'s job.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -31,6 +32,14 @@ class LoadedWorkflow:
     ui_graph: dict | None = None
     a1111: A1111Parameters | None = None
     warnings: list[str] = field(default_factory=list)
+
+
+def given_api_prompt(loaded: LoadedWorkflow) -> dict | None:
+    """A copy of the API prompt the input holds, or None when it needs converting (``convert``)."""
+    if loaded.api_prompt is None:
+        return None
+    check_depth(loaded.api_prompt, source="the API prompt")
+    return copy.deepcopy(loaded.api_prompt)
 
 
 def load_workflow_file(path: Path) -> LoadedWorkflow:

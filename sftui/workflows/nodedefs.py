@@ -14,6 +14,7 @@ Everything here is pure: callers pass the parsed JSON in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Literal
 
@@ -169,3 +170,36 @@ class NodeDefs:
         if node is None or input_name not in node.inputs:
             return []
         return list(node.inputs[input_name].options or ())
+
+
+# -- shared by conversion and validation (here, so validating never loads the converter) --
+
+MEDIA_UPLOAD_FLAGS = ("image_upload", "video_upload", "animated_image_upload")
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Messages stay one line even when a hostile file puts newlines in ids or names."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def valid_connection(a: str | None, b: str | None) -> bool:
+    """LiteGraph.isValidConnection: wildcards, case-insensitive names, comma-separated alternatives."""
+    if not a or a == "*" or not b or b == "*" or a == b:
+        return True
+    a, b = a.lower(), b.lower()
+    if "," not in a and "," not in b:
+        return a == b
+    return any(valid_connection(x, y) for x in a.split(",") for y in b.split(","))
+
+
+class SafeNodeDefs(NodeDefs):
+    """NodeDefs that treats an entry it cannot parse (a malformed --object-info file) as unknown."""
+
+    def get(self, class_type: str) -> NodeDef | None:
+        try:
+            return super().get(class_type)
+        except (AttributeError, TypeError, KeyError, ValueError, IndexError):
+            return None

@@ -12,11 +12,13 @@ import io
 import struct
 import warnings
 import zlib
-
-from PIL import Image, PngImagePlugin
+from typing import TYPE_CHECKING
 
 from sftui.errors import WorkflowError
 from sftui.workflows.limits import MAX_PNG_BYTES, MAX_PNG_TEXT_CHUNK, megabytes
+
+if TYPE_CHECKING:
+    from PIL import PngImagePlugin
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
@@ -30,6 +32,8 @@ def read_png_text(data: bytes, *, source: str = "<input>") -> dict[str, str]:
     """All text chunks of a PNG as ``{keyword: text}`` (first chunk wins for a repeated keyword)."""
     if len(data) > MAX_PNG_BYTES:
         raise WorkflowError(f"PNG {source} is larger than {megabytes(MAX_PNG_BYTES)} (MAX_PNG_BYTES)")
+    from PIL import PngImagePlugin  # here, not at the top: reading a JSON workflow never needs Pillow
+
     texts: dict[str, str] = {}
     stream = PngImagePlugin.ChunkStream(io.BytesIO(data[8:]))
     header = b""
@@ -66,6 +70,8 @@ def _check_image_header(ihdr: bytes, source: str) -> None:
     Pillow is handed only the IHDR (and an empty IDAT), so its own 1 MB text
     limit does not reject large ComfyUI workflows; the text was checked above.
     """
+    from PIL import Image
+
     minimal = PNG_MAGIC + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", b"") + _chunk(b"IEND", b"")
     try:
         with warnings.catch_warnings():

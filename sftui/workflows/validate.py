@@ -14,10 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from sftui.errors import WorkflowError
-from sftui.workflows.convert import valid_connection
-from sftui.workflows.convert_widgets import MEDIA_UPLOAD_FLAGS
-from sftui.workflows.convert_graph import SafeNodeDefs, one_line
-from sftui.workflows.nodedefs import InputDef, NodeDef, NodeDefs
+from sftui.workflows.nodedefs import MEDIA_UPLOAD_FLAGS, InputDef, NodeDef, NodeDefs, SafeNodeDefs, one_line, valid_connection
 
 UINT64_MAX = 2**64 - 1
 INT64_MIN = -(2**63)

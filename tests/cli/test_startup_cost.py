@@ -1,0 +1,98 @@
+"""What ``sftui generate`` does not pay for: modules it never needs, work at exit, TLS for http.
+
+The figures themselves are measured by ``make bench`` (``generate_overhead_ms``); these tests
+keep the reasons from creeping back.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+
+from sftui.comfy.client import _tls_context
+from sftui.workflows.defaults import default_workflow
+from tests.conftest import run_cli
+
+# Loaded by an API-format generate before these changes, and not needed by it.
+NOT_NEEDED = (
+    "httpx._main", "rich", "click", "pygments",  # httpx's command line
+    "PIL",  # reading a JSON workflow
+    "playhouse.migrate", "sftui.db.migrations.m0001_initial",  # an up-to-date database
+    "sftui.workflows.convert", "sftui.workflows.convert_graph",  # an API-format workflow
+    "tomllib",  # no config file
+)
+
+_IN_PROCESS = """
+import gc, json, sys
+from sftui.cli import run
+code = run(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "gc_enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+"""
+
+
+def _generate_in_process(*args: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", _IN_PROCESS, "generate", *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_an_api_workflow_generate_loads_nothing_it_does_not_need(simulator, tmp_path: Path) -> None:
+    workflow = tmp_path / "wf.json"
+    workflow.write_text(json.dumps(default_workflow()))
+    db = tmp_path / "g.db"
+    first = run_cli("generate", "--server", simulator.url, "--db", str(db), "--workflow", str(workflow), "--json")
+    assert first.returncode == 0, first.stderr.decode()  # creates the database and the object_info cache
+    report = _generate_in_process("--server", simulator.url, "--db", str(db), "--workflow", str(workflow), "--json")
+    assert report["code"] == 0
+    loaded = set(report["modules"])
+    assert "httpx" in loaded and "sftui.db" in loaded  # the check can see what is loaded
+    assert [name for name in NOT_NEEDED if name in loaded] == []
+    # The collector paused for start-up is running again, and nothing stays frozen for the caller.
+    assert report["gc_enabled"] is True and report["frozen"] == 0
+
+
+def test_the_database_is_closed_at_exit(simulator, tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    proc = run_cli("generate", "--server", simulator.url, "--db", str(db), "--prompt", "x", "--json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    # Closed by the exit hook (its WAL checkpointed and removed), not left to the collector.
+    assert db.exists() and not Path(f"{db}-wal").exists() and not Path(f"{db}-shm").exists()
+
+
+def test_httpx_loads_without_its_command_line_and_stays_whole() -> None:
+    script = """
+import sys
+import sftui.comfy.httpio as io
+import httpx
+before = sorted(m for m in ("httpx._main", "rich", "click") if m in sys.modules)
+assert not any(type(f).__name__ == "_DeclineHttpxCli" for f in sys.meta_path), "the finder must not stay"
+import httpx._main  # still importable by whoever wants it
+print(before, httpx.AsyncClient is io.httpx.AsyncClient, callable(httpx._main.main))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "True", "True"]
+
+
+def test_a_process_that_imported_httpx_first_keeps_it_as_it_was() -> None:
+    script = "import httpx, httpx._main; import sftui.comfy.httpio; print(httpx.main is httpx._main.main)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+
+
+def test_plain_http_gets_a_context_that_trusts_nothing() -> None:
+    context = _tls_context("http://127.0.0.1:8188", True)
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0
+    # The opt-out does not loosen it: no TLS is spoken to an http:// server anyway.
+    assert _tls_context("http://127.0.0.1:8188", False).verify_mode == ssl.CERT_REQUIRED
+
+
+def test_https_keeps_the_callers_choice() -> None:
+    assert _tls_context("https://comfy.example", True) is True
+    assert _tls_context("https://comfy.example", False) is False
