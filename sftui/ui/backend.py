@@ -356,6 +356,18 @@ class Backend:
                 return await asyncio.to_thread(self.mark_cancelled, generation_id)
         return await asyncio.to_thread(self.generation, generation_id)
 
+    async def retry(self, generation_id: str) -> Any:
+        """Post a failed generation's stored snapshot again (same seed); returns the requeued row."""
+        if self.runner is None:
+            raise ServerUnreachable("not connected yet; retry once the server is back")
+        return await self.runner.retry(generation_id)
+
+    def session_changes(self, session_id: str) -> Any:
+        """A poller of rows other processes add or change in the session, from now on."""
+        from sftui.generation.watch import SessionChanges
+
+        return SessionChanges(session_id, since=datetime.now(timezone.utc))
+
     async def stop(self) -> None:
         self._stopped = True
         for task in [self._flush_task, *self._tasks]:

@@ -85,6 +85,14 @@ class GenerationFinished(Message):
         self.error = error
 
 
+class GenerationsChanged(Message):
+    """Rows of the open session that some process added or changed (found by polling)."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        super().__init__()
+        self.rows = rows
+
+
 class GenerationLoaded(Message):
     """A fresh copy of one generation row, read in a thread."""
 

@@ -37,6 +37,9 @@ from sftui.ui.widgets.workflow_bar import WorkflowBar
 
 log = logging.getLogger(__name__)
 
+#: How often the open session is checked for other processes' generations.
+WATCH_SECONDS = 2.0
+
 
 class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
     AUTO_FOCUS = "#prompt"
@@ -87,6 +90,7 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
         self._in_flight: dict[str, str] = {}
         self._options_loaded = False
         self._shown_once = False
+        self._changes: Any = None
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
@@ -107,6 +111,7 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
         self.header.server_url = backend.settings.server_url
         self.header.demo = backend.settings.demo
         self._open_database()
+        self.set_interval(WATCH_SECONDS, self._watch_session)
 
     def _on_backend_event(self, event: Any) -> None:
         message = msg.to_message(event)
@@ -162,6 +167,7 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
         self.sidebar.active_id = session_id
         self.timeline.show_session(session_id)
         self.timeline.set_local(backend_of(self).local_requests)
+        self._changes = None if session_id is None else backend_of(self).session_changes(session_id)
         if session_id is None:
             self.header.session_title = ""
             self.prompt_area.set_texts("", "")
@@ -172,6 +178,23 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
     @work(thread=True, group="session", exclusive=True, exit_on_error=False)
     def _load_session(self, session_id: str) -> None:
         self.post_message(self.SessionLoaded(backend_of(self).session_summary(session_id)))
+
+    def _watch_session(self) -> None:
+        if self._changes is not None:
+            self._poll_changes(self._changes)
+
+    @work(thread=True, group="watch", exclusive=True, exit_on_error=False, description="watch the session")
+    def _poll_changes(self, changes: Any) -> None:
+        rows = changes.poll()
+        if rows:
+            self.post_message(msg.GenerationsChanged(rows))
+
+    @on(msg.GenerationsChanged)
+    def _generations_changed(self, event: msg.GenerationsChanged) -> None:
+        for row in event.rows:
+            # Ours are followed through the runner's events (a poll must not reset a live card).
+            if row.id not in self._in_flight:
+                self.timeline.upsert(row, watched=True)
 
     @on(SessionLoaded)
     def _session_loaded(self, event: SessionLoaded) -> None:
@@ -300,6 +323,17 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
             self.notify("Nothing is running.", severity="information")
             return
         self._cancel(target)
+
+    @on(GenerationCard.RetryRequested)
+    def _retry_requested(self, event: GenerationCard.RetryRequested) -> None:
+        self._retry(event.generation_id)
+
+    @work(group="retry", exit_on_error=False)
+    async def _retry(self, generation_id: str) -> None:
+        row = await backend_of(self).retry(generation_id)
+        self._in_flight.setdefault(row.id, "pending")
+        self.post_message(msg.GenerationLoaded(row))
+        self._update_queue()
 
     @work(group="cancel", exit_on_error=False)
     async def _cancel(self, generation_id: str) -> None:

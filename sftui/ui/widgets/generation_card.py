@@ -30,6 +30,7 @@ class GenerationCard(Widget, can_focus=True):
         Binding("s", "copy_seed", "Copy seed", id="generation.copy_seed", tooltip="Copy the seed to the clipboard (OSC 52, works over SSH)"),
         Binding("v", "view_json", "JSON", id="generation.view_json", tooltip="Show the exact API prompt this generation ran"),
         Binding("enter", "open_image", "Open", id="generation.open_image", tooltip="Open the image full size"),
+        Binding("R", "retry", "Retry", id="generation.retry", tooltip="Post this failed generation again, unchanged (same seed)"),
     ]
 
     generation: reactive[Any] = reactive(None, recompose=True, always_update=True)
@@ -40,6 +41,16 @@ class GenerationCard(Widget, can_focus=True):
             super().__init__()
             self.card = card
             self.generation = generation
+
+        @property
+        def control(self) -> GenerationCard:
+            return self.card
+
+    class RetryRequested(Message):
+        def __init__(self, card: GenerationCard, generation_id: str) -> None:
+            super().__init__()
+            self.card = card
+            self.generation_id = generation_id
 
         @property
         def control(self) -> GenerationCard:
@@ -92,6 +103,8 @@ class GenerationCard(Widget, can_focus=True):
             parts.append(inert_content(summary, single_line=True, style="$text-muted"))
         if gen.status == "failed":
             parts.append(inert_content(gen.error or "failed", style="$text-error"))
+            if self.retryable:
+                parts.append(Content.styled("R retry", "$text-muted"))
         return Content("\n").join(parts)
 
     def _thumbnails(self) -> ComposeResult:
@@ -109,7 +122,23 @@ class GenerationCard(Widget, can_focus=True):
         found = self.query(GenerationProgress)
         return found.first() if found else None
 
+    @property
+    def retryable(self) -> bool:
+        """A failure the server caused (e.g. it restarted and lost the generation): posting again may work."""
+        gen = self.generation
+        details = gen.error_details
+        return gen.status == "failed" and not self.local and bool(getattr(details, "retryable", False))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return self.retryable
+        return True
+
     # -- actions ---------------------------------------------------------------
+
+    def action_retry(self) -> None:
+        if self.retryable:
+            self.post_message(self.RetryRequested(self, self.generation.id))
 
     def action_reuse(self) -> None:
         if self.local:

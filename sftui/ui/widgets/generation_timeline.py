@@ -62,6 +62,8 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
     @dataclass
     class Upsert(Message):
         row: Any
+        #: Seen by polling the database (another process's write): never older than what is shown.
+        watched: bool = False
 
     @dataclass
     class LocalChanged(Message):
@@ -257,21 +259,24 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
 
     # -- rows changing ---------------------------------------------------------
 
-    def upsert(self, row: Any) -> None:
+    def upsert(self, row: Any, *, watched: bool = False) -> None:
         """Show a new or changed row of the open session."""
-        self.post_message(self.Upsert(row))
+        self.post_message(self.Upsert(row, watched))
 
     @on(Upsert)
     async def _upsert(self, event: Upsert) -> None:
         event.stop()
         async with self._lock:
-            await self._put_row(event.row)
+            await self._put_row(event.row, watched=event.watched)
 
-    async def _put_row(self, row: Any) -> None:
+    async def _put_row(self, row: Any, *, watched: bool = False) -> None:
         if row.session_id != self.session_id:
             return
         for index in range(len(self._items) - 1, -1, -1):
             if self._items[index].id == row.id:
+                shown = self._items[index]
+                if watched and (shown.updated_at, shown.status) >= (row.updated_at, row.status):
+                    return  # a poll read before this process's newer (or the same) version
                 self._items[index] = row
                 card = self.card_for(row.id)
                 if card is not None:
