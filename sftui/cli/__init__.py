@@ -1,7 +1,8 @@
 """Headless commands. Nothing here imports Textual, and heavy modules load per command.
 
 ``sftui --help`` must stay fast (it is benchmarked), so this module imports only
-argparse; each handler is named as ``"module:function"`` and imported when it runs.
+argparse (the grammar is in ``parser``); each handler is named as ``"module:function"``
+and imported when it runs.
 """
 
 from __future__ import annotations
@@ -11,116 +12,11 @@ import atexit
 import gc
 import importlib
 import sys
-from typing import Any, Callable
+from typing import Callable
 
-from sftui import __version__
+from sftui.cli.parser import Handler, build_parser, parse
 
-Handler = str  # "sftui.cli.cmd_x:function"
-
-
-def _common(json_flag: bool = True, *, top: bool = False) -> argparse.ArgumentParser:
-    # Subcommands repeat --db/--server with SUPPRESS defaults, so `sftui --db X cmd` and
-    # `sftui cmd --db X` both work (argparse would otherwise overwrite the first with None).
-    default = None if top else argparse.SUPPRESS
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", default=default, help="database file (default: $SFTUI_DB, else the XDG data dir)")
-    if json_flag:
-        common.add_argument("--json", action="store_true", help="print the {success, data|error} JSON envelope")
-    return common
-
-
-def _server_opt(*, top: bool = False) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--server", metavar="URL", default=None if top else argparse.SUPPRESS, help="ComfyUI server (default: $SFTUI_SERVER, config, http://127.0.0.1:8188)")
-    return p
-
-
-def _add(sub: Any, name: str, handler: Handler, help_text: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser = sub.add_parser(name, help=help_text, description=help_text, parents=[_common(), *parents])
-    parser.set_defaults(handler=handler)
-    return parser
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sftui",
-        description="A keyboard-driven terminal client for ComfyUI. Without a command, opens the TUI.",
-        parents=[_common(json_flag=False, top=True), _server_opt(top=True)],
-    )
-    parser.add_argument("--version", action="version", version=f"sftui {__version__}")
-    parser.add_argument("--demo", action="store_true", help="start the built-in simulator and use a separate demo database")
-    parser.add_argument("--images", choices=["auto", "sixel", "tgp", "halfcell", "unicode", "off"], help="image protocol for previews")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    gen = _add(sub, "generate", "sftui.cli.cmd_generate:generate", "queue generations and wait for them", _server_opt())
-    gen.add_argument("--session", metavar="ID|TITLE", help="session to add to (created if missing)")
-    gen.add_argument("--workflow", metavar="ID|NAME|FILE", help="saved workflow, or a workflow file (default: the default workflow)")
-    gen.add_argument("--prompt", default=None, metavar="TEXT", help="positive prompt (default: the workflow's own text)")
-    gen.add_argument("--negative", default=None, metavar="TEXT", help="negative prompt")
-    gen.add_argument("--seed", type=int, metavar="N", help="seed; -1 = random (resolved before submitting and stored)")
-    gen.add_argument("--steps", type=int, metavar="N")
-    gen.add_argument("--cfg", type=float, metavar="X", help="CFG scale")
-    gen.add_argument("--width", type=int, metavar="N")
-    gen.add_argument("--height", type=int, metavar="N")
-    gen.add_argument("--sampler", metavar="NAME")
-    gen.add_argument("--scheduler", metavar="NAME")
-    gen.add_argument("--batch-size", type=int, metavar="N", help="images per generation (latent batch)")
-    gen.add_argument("--count", type=int, default=1, metavar="N", help="queue N generations with consecutive seeds")
-    gen.add_argument("--checkpoint", metavar="NAME")
-    gen.add_argument("--lora", action="append", default=[], metavar="NAME[:MODEL[:CLIP]]", help="add a LoRA (repeatable)")
-    gen.add_argument("--set", action="append", default=[], dest="custom", metavar="NODE.FIELD=VALUE", help="set a workflow input (repeatable)")
-    gen.add_argument("--object-info", metavar="PATH", help="node definitions file, for converting UI-format workflows offline")
-
-    wf = sub.add_parser("workflows", help="the workflow library").add_subparsers(dest="action", metavar="ACTION", required=True)
-    imp = _add(wf, "import", "sftui.cli.cmd_workflows:import_", "import a workflow: API/UI JSON, a ComfyUI or A1111 PNG, or A1111 text ('-' = stdin)", _server_opt())
-    imp.add_argument("file", metavar="FILE|-")
-    imp.add_argument("--name")
-    imp.add_argument("--description")
-    imp.add_argument("--default", action="store_true", help="make it the default workflow")
-    imp.add_argument("--object-info", metavar="PATH", help="node definitions file (instead of asking the server)")
-    _add(wf, "list", "sftui.cli.cmd_workflows:list_", "list saved workflows")
-    _add(wf, "show", "sftui.cli.cmd_workflows:show", "show a workflow and its parameters").add_argument("ref", metavar="ID|NAME")
-    upd = _add(wf, "update", "sftui.cli.cmd_workflows:update", "rename a workflow or make it the default")
-    upd.add_argument("ref", metavar="ID|NAME")
-    upd.add_argument("--name")
-    upd.add_argument("--description")
-    upd.add_argument("--default", action="store_true")
-    _add(wf, "delete", "sftui.cli.cmd_workflows:delete", "delete a workflow (its generations keep their snapshots)").add_argument("ref", metavar="ID|NAME")
-    conv = _add(wf, "convert", "sftui.cli.cmd_workflows:convert", "print the API-format prompt for any workflow file", _server_opt())
-    conv.add_argument("file", metavar="FILE|-")
-    conv.add_argument("--object-info", metavar="PATH", help="node definitions file (instead of asking the server)")
-
-    ses = sub.add_parser("sessions", help="generation sessions").add_subparsers(dest="action", metavar="ACTION", required=True)
-    _add(ses, "list", "sftui.cli.cmd_sessions:list_", "list sessions, most recent first")
-    show = _add(ses, "show", "sftui.cli.cmd_sessions:show", "show a session and a page of its generations")
-    show.add_argument("ref", metavar="ID|TITLE")
-    show.add_argument("--limit", type=int, default=50, metavar="N")
-    show.add_argument("--before", metavar="CURSOR", help="page cursor from a previous 'next_cursor'")
-    _add(ses, "create", "sftui.cli.cmd_sessions:create", "create a session").add_argument("title", nargs="?")
-    ren = _add(ses, "rename", "sftui.cli.cmd_sessions:rename", "rename a session")
-    ren.add_argument("ref", metavar="ID|TITLE")
-    ren.add_argument("title")
-    dele = _add(ses, "delete", "sftui.cli.cmd_sessions:delete", "delete a session, its generations and their files")
-    dele.add_argument("ref", metavar="ID|TITLE")
-
-    gens = sub.add_parser("generations", help="single generations").add_subparsers(dest="action", metavar="ACTION", required=True)
-    _add(gens, "show", "sftui.cli.cmd_sessions:generation_show", "show one generation").add_argument("id")
-    _add(gens, "workflow", "sftui.cli.cmd_sessions:generation_workflow", "print the exact prompt and parameters of a generation").add_argument("id")
-
-    _add(sub, "options", "sftui.cli.cmd_misc:options", "samplers, schedulers, models and size presets from the server", _server_opt())
-    _add(sub, "locate", "sftui.cli.cmd_misc:locate", "print where config, database, outputs and log live")
-    _add(sub, "doctor", "sftui.cli.cmd_doctor:doctor", "check the database, the server and the terminal, and say what to fix", _server_opt())
-    dev = sub.add_parser("dev", help="developer tools").add_subparsers(dest="action", metavar="ACTION", required=True)
-    seed = _add(dev, "seed", "sftui.cli.cmd_dev:seed", "fill a database with realistic sessions and generations (benchmarks, manual checks)")
-    seed.add_argument("--sessions", type=int, default=10, metavar="N")
-    seed.add_argument("--generations", type=int, default=100, metavar="M", help="generations per session")
-    seed.add_argument("--rng-seed", type=int, default=1, metavar="N", help="random seed, for reproducible data")
-    demo = sub.add_parser("demo-server", help="run the ComfyUI simulator", description="run the ComfyUI-compatible simulator (loopback only by default)")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8188)
-    demo.add_argument("--step-delay", type=float, default=0.05, metavar="S", help="seconds per sampling step")
-    demo.set_defaults(handler="sftui.cli.cmd_misc:demo_server", json=False, db=None)
-    return parser
+__all__ = ["build_parser", "resolve_handler", "run"]
 
 
 def resolve_handler(name: Handler) -> Callable[[argparse.Namespace], int | None]:
@@ -151,8 +47,7 @@ def run(argv: list[str]) -> int:
     if not _exit_hook:
         atexit.register(_at_exit)
         _exit_hook = True
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         handler = "sftui.cli.cmd_misc:tui"
