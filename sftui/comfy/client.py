@@ -27,7 +27,6 @@ from pydantic import ValidationError
 from sftui.comfy import cache
 from sftui.comfy.httpio import DEFAULT_MAX_BODY, decode_json, display_url, httpx, one_line, read_capped, status_error, unreachable
 from sftui.comfy.models import HistoryEntry, OutputRef, QueuedPrompt, QueueState
-from sftui.comfy.rejection import prompt_rejected
 from sftui.errors import ServerError, SftuiError, UsageError, WorkflowError
 from sftui.logs import prompts_logged
 
@@ -63,6 +62,12 @@ def _tls_context(base_url: str, verify: bool) -> ssl.SSLContext | bool:
     if urlsplit(base_url).scheme == "http":
         return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies hostnames and certificates; no CA loaded
     return verify
+
+
+def _rejected(data: dict, prompt: dict[str, Any], status: int) -> SftuiError:
+    from sftui.comfy.rejection import prompt_rejected  # only when the server refuses
+
+    return prompt_rejected(data, prompt, status=status)
 
 
 class ComfyClient:
@@ -129,7 +134,7 @@ class ComfyClient:
             if not isinstance(data, dict) or not isinstance(data.get("prompt_id"), str):
                 raise ServerError(f"ComfyUI at {display_url(self.base_url)} accepted the prompt but returned no prompt_id")
             if data.get("node_errors"):
-                raise prompt_rejected(data, prompt, status=status)
+                raise _rejected(data, prompt, status)
             number = data.get("number")
             log.info("queued prompt %s (%d nodes) on %s", data["prompt_id"], len(prompt), display_url(self.base_url))
             if prompts_logged():
@@ -138,7 +143,7 @@ class ComfyClient:
         if status == 400:
             data = decode_json(raw, self.base_url, "POST", "/prompt", status)
             if isinstance(data, dict) and ("error" in data or "node_errors" in data):
-                raise prompt_rejected(data, prompt, status=status)
+                raise _rejected(data, prompt, status)
         # A 500 gives no reason; a UI-format graph sent as the prompt is the usual one.
         ui_format = status == 500 and "nodes" in prompt and "links" in prompt
         hint = "the prompt looks like a UI-format workflow; ComfyUI needs the API format" if ui_format else ""

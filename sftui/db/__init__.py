@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sftui.db.connection import close_database, current_database_path, open_database
 from sftui.db.generations import (
+    any_unfinished_generations,
     complete_generation,
     create_generation,
     fail_generation,
@@ -66,6 +67,7 @@ __all__ = [
     "Workflow",
     "WorkflowParameter",
     "WorkflowSummary",
+    "any_unfinished_generations",
     "close_database",
     "complete_generation",
     "create_generation",

@@ -255,6 +255,12 @@ def requeue_generation(generation_id: str) -> Generation | None:
         return get_generation(generation_id)
 
 
+def any_unfinished_generations() -> bool:
+    """Whether some generation is pending or running (one lookup in the status index)."""
+    with read_transaction():
+        return GenerationRow.select(GenerationRow.id).where(GenerationRow.status.in_(UNFINISHED_STATUSES)).exists()
+
+
 def list_unfinished_generations() -> list[Generation]:
     """Pending and running generations of every session, oldest first."""
     query = (

@@ -24,18 +24,20 @@ async def generate(
 
     Planning comes first, so a bad request or a dead server fails before the socket
     opens and before any row exists. Then what earlier runs left unfinished is
-    reconciled, and its still-running generations are awaited too. ``on_submitted`` is
-    called once every generation is stored and posted, before the wait.
+    reconciled (``on_reconcile`` gets the report; there is none when no row was
+    unfinished), and its still-running generations are awaited too. ``on_submitted``
+    is called once every generation is stored and posted, before the wait.
     """
+    from sftui.db import any_unfinished_generations
     from sftui.generation.sweep import sweep_needed, sweep_orphans
 
     runner = GenerationRunner(db_path=db_path, client=client, sink=sink)
     plan = await runner.planner.plan(request)
     async with runner:
-        report = await runner.reconcile()
+        report = await runner.reconcile() if await asyncio.to_thread(any_unfinished_generations) else None
         # After reconciling: what it failed has no files any more; what it follows is ours, so kept.
         await asyncio.to_thread(lambda: sweep_orphans(runner.data_dir, thorough=sweep_needed(runner.data_dir)))
-        if on_reconcile is not None:
+        if report is not None and on_reconcile is not None:
             on_reconcile(report)
         rows, warnings = await runner.submit_plan(plan, request.session)
         if on_submitted is not None:
@@ -43,7 +45,7 @@ async def generate(
         try:
             final = await runner.wait([row.id for row in rows])
             # Left over from an earlier run but ours now: see them to their end too.
-            await runner.wait([gen.id for gen in report.adopt])
+            await runner.wait([gen.id for gen in report.adopt] if report is not None else [])
         except BaseException:
             own = [row.id for row in rows]
             await asyncio.shield(asyncio.wait_for(runner.cancel_all(own), timeout=10))

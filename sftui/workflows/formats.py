@@ -14,12 +14,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sftui.errors import WorkflowError
-from sftui.workflows.a1111 import A1111Parameters, looks_like_infotext, parse_infotext
 from sftui.workflows.limits import MAX_JSON_BYTES, MAX_PNG_BYTES, check_depth, check_node_count, check_unicode, megabytes
 from sftui.workflows.pngmeta import is_png, read_png_text
+
+if TYPE_CHECKING:
+    from sftui.workflows.a1111 import A1111Parameters
 
 NOT_A_WORKFLOW = "expected API format {id: {class_type, inputs}} or UI format {nodes, links}"
 
@@ -109,17 +111,18 @@ def _load_text(text: str, source: str) -> LoadedWorkflow:
     if len(text) > MAX_JSON_BYTES:
         raise WorkflowError(f"{source} is larger than {megabytes(MAX_JSON_BYTES)} (MAX_JSON_BYTES); it is too big to be a workflow")
     head = text.lstrip()[:1]
-    infotext = looks_like_infotext(text)
     if head in ("{", "["):
         try:
             value = parse_json(text, source)
         except WorkflowError:
             # A prompt may start with "{a|b}" dynamic-prompt syntax.
-            if not infotext:
+            if not _looks_like_infotext(text):
                 raise
         else:
             return classify(value, source)
-    if infotext:
+    if _looks_like_infotext(text):
+        from sftui.workflows.a1111 import parse_infotext
+
         params, warnings = parse_infotext(text, source=source)
         return LoadedWorkflow("A1111 infotext", "a1111", a1111=params, warnings=warnings)
     if head and head in "\"-0123456789tfnNI":
@@ -129,6 +132,13 @@ def _load_text(text: str, source: str) -> LoadedWorkflow:
 
 class _BadConstant(ValueError):
     pass
+
+
+def _looks_like_infotext(text: str) -> bool:
+    # The A1111 parser loads only for text that is not a workflow's JSON.
+    from sftui.workflows.a1111 import looks_like_infotext
+
+    return looks_like_infotext(text)
 
 
 def _reject_constant(name: str) -> Any:
@@ -276,6 +286,8 @@ def _load_png(data: bytes, source: str) -> LoadedWorkflow:
         loaded.warnings = warnings
         return loaded
     if "parameters" in texts:
+        from sftui.workflows.a1111 import parse_infotext
+
         params, warnings = parse_infotext(texts["parameters"], source=f"PNG {source}")
         return LoadedWorkflow("A1111 PNG infotext", "a1111", a1111=params, warnings=warnings)
     raise WorkflowError(f"PNG {source} has no workflow metadata: no 'prompt', 'workflow' or 'parameters' text chunk")

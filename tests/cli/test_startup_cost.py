@@ -23,6 +23,9 @@ NOT_NEEDED = (
     "playhouse.migrate", "sftui.db.migrations.m0001_initial",  # an up-to-date database
     "sftui.workflows.convert", "sftui.workflows.convert_graph",  # an API-format workflow
     "tomllib",  # no config file
+    "sftui.workflows.a1111",  # no A1111 text
+    "sftui.comfy.rejection",  # the server accepted the prompt
+    "sftui.generation.reconcile",  # nothing left unfinished
 )
 
 _IN_PROCESS = """
