@@ -59,6 +59,7 @@ class GenerationCard(Widget, can_focus=True):
     def __init__(self, generation: Any, *, local: bool = False) -> None:
         super().__init__(classes=f"-{generation.status}" + (" -local" if local else ""))
         self.local = local
+        self._progress: GenerationProgress | None = None
         self.set_reactive(GenerationCard.generation, generation)
 
     @property
@@ -76,9 +77,11 @@ class GenerationCard(Widget, can_focus=True):
         if gen.status == "completed":
             yield from self._thumbnails()
         yield Static(self._foot(), classes="card-summary")
+        self._progress = None
         if gen.status in ("pending", "running"):
             # Pending without a prompt id: stored, waiting for the server to come back.
-            yield GenerationProgress(gen.status, local=self.local or (gen.status == "pending" and gen.prompt_id is None))
+            self._progress = GenerationProgress(gen.status, local=self.local or (gen.status == "pending" and gen.prompt_id is None))
+            yield self._progress
 
     def _head(self) -> Content:
         gen = self.generation
@@ -119,8 +122,8 @@ class GenerationCard(Widget, can_focus=True):
 
     @property
     def progress(self) -> GenerationProgress | None:
-        found = self.query(GenerationProgress)
-        return found.first() if found else None
+        progress = self._progress
+        return progress if progress is not None and progress.parent is self else None
 
     @property
     def retryable(self) -> bool:

@@ -40,14 +40,20 @@ class GenerationProgress(Widget):
         super().__init__(id=id)
         self.local = local
         self.set_reactive(GenerationProgress.status, status)
+        # Kept, so a progress or preview event (hundreds a second) touches them without a DOM query.
+        self._bar: ProgressBar | None = None
+        self._label: Static | None = None
+        self._thumb: ImageThumb | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            bar = ProgressBar(total=100, show_eta=False, show_percentage=True)
-            bar.progress = self.percent
-            yield bar
-            yield Static(self._node_text(), classes="progress-node")
-        yield ImageThumb(caption="live preview", classes="progress-preview")
+            self._bar = ProgressBar(total=100, show_eta=False, show_percentage=True)
+            self._bar.progress = self.percent
+            yield self._bar
+            self._label = Static(self._node_text(), classes="progress-node")
+            yield self._label
+        self._thumb = ImageThumb(caption="live preview", classes="progress-preview")
+        yield self._thumb
 
     def _node_text(self):
         if self.local:
@@ -58,8 +64,8 @@ class GenerationProgress(Widget):
 
     def _refresh_label(self) -> None:
         # Children may not be composed yet; compose reads the reactives then.
-        for label in self.query(".progress-node").results(Static):
-            label.update(self._node_text())
+        if self._label is not None:
+            self._label.update(self._node_text())
 
     def watch_status(self) -> None:
         self._refresh_label()
@@ -68,8 +74,8 @@ class GenerationProgress(Widget):
         self._refresh_label()
 
     def watch_percent(self, percent: float) -> None:
-        for bar in self.query(ProgressBar).results(ProgressBar):
-            bar.update(progress=percent)
+        if self._bar is not None:
+            self._bar.update(progress=percent)
 
     def update_progress(self, percent: float, current_node: str | None) -> None:
         self.status = "running"
@@ -78,6 +84,6 @@ class GenerationProgress(Widget):
             self.current_node = current_node
 
     def show_preview(self, data: bytes) -> None:
-        for thumb in self.query(ImageThumb).results(ImageThumb):
-            thumb.add_class("-shown")
-            thumb.show_preview(data)
+        if self._thumb is not None:
+            self._thumb.add_class("-shown")
+            self._thumb.show_preview(data)

@@ -86,6 +86,7 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         self._loading = False
         self._shifting = False
         self._local: list[Any] = []
+        self._card_index: dict[str, GenerationCard] = {}
 
     # -- loading ---------------------------------------------------------------
 
@@ -318,10 +319,14 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
             self._show_empty()
 
     def card_for(self, generation_id: str) -> GenerationCard | None:
-        for card in self.cards:
-            if card.generation.id == generation_id:
-                return card
-        return None
+        # Called per progress and preview event: look up in an index, rebuilt only when it is stale.
+        card = self._card_index.get(generation_id)
+        if card is not None and card.parent is self and card.generation.id == generation_id:
+            return card
+        self._card_index = {}
+        for mounted in self.cards:
+            self._card_index.setdefault(mounted.generation.id, mounted)
+        return self._card_index.get(generation_id)
 
     def mark_running(self, generation_id: str) -> None:
         for index in range(len(self._items) - 1, -1, -1):

@@ -7,6 +7,9 @@ cannot be read, a one-line text placeholder stands in its place.
 
 from __future__ import annotations
 
+import threading
+import types
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,20 +27,45 @@ from sftui.ui.messages import ReportWorkerErrors
 from sftui.ui.text import inert_content
 
 
+@cache
 def image_widget_class(mode: str) -> Any:
     """The textual-image widget for an ``--images`` mode (``off`` has none)."""
     from textual_image import widget as images
 
-    return {
+    base = {
         "auto": images.Image,
         "sixel": images.SixelImage,
         "tgp": images.TGPImage,
         "halfcell": images.HalfcellImage,
         "unicode": images.UnicodeImage,
     }[mode]
+    return types.new_class(f"Steady{base.__name__}", (SteadyFrames, base), {"Renderable": base._Renderable})
+
+
+class SteadyFrames:
+    """Mixin for a textual-image widget: a new image of the same pixel size only repaints.
+
+    Its ``image`` setter asks for a full layout each time; live previews replace the
+    image many times a second at one size, where the layout cannot change.
+    """
+
+    _steady = False
+
+    def set_frame(self, image: PILImage.Image) -> None:
+        current = self.image  # type: ignore[attr-defined]
+        self._steady = isinstance(current, PILImage.Image) and current.size == image.size
+        try:
+            self.image = image  # type: ignore[attr-defined]
+        finally:
+            self._steady = False
+
+    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Any:
+        return super().refresh(*regions, repaint=repaint, layout=layout and not self._steady, recompose=recompose)  # type: ignore[misc]
 
 
 THUMB_ROWS = 8
+#: Seconds the preview thread sleeps between checks that its widget still exists.
+FRAME_WAIT = 0.25
 
 
 class ImageThumb(ReportWorkerErrors, Widget):
@@ -78,6 +106,12 @@ class ImageThumb(ReportWorkerErrors, Widget):
         self.path = path
         self.caption = caption
         self._image_widget: Widget | None = None
+        # Live previews: the newest frame waits here for one long-lived decoding thread;
+        # a frame not yet taken when a newer one arrives is dropped.
+        self._frame: bytes | None = None
+        self._frame_lock = threading.Lock()
+        self._frame_ready = threading.Event()
+        self._decoding = False
 
     @property
     def mode(self) -> str:
@@ -105,27 +139,43 @@ class ImageThumb(ReportWorkerErrors, Widget):
             self.post_message(self.Decoded(self, image))
 
     def show_preview(self, data: bytes) -> None:
-        """Decode a preview frame; a newer frame cancels one still waiting to be shown."""
-        if self.mode != "off":
-            self._decode_preview(data)
+        """Decode a preview frame; a newer frame replaces one still waiting to be decoded."""
+        if self.mode == "off":
+            return
+        with self._frame_lock:
+            self._frame = data
+        self._frame_ready.set()
+        if not self._decoding:
+            self._decoding = True
+            self._decode_previews()
 
-    @work(thread=True, exclusive=True, group="decode", exit_on_error=False)
-    def _decode_preview(self, data: bytes) -> None:
+    # A fixed description: the default one is the repr() of the arguments.
+    @work(thread=True, group="preview", exit_on_error=False, description="decode preview frames")
+    def _decode_previews(self) -> None:
         from sftui.ui.thumbnails import decode_preview
 
-        try:
-            image = decode_preview(data)
-        except SftuiError as exc:
-            self.post_message(self.Failed(self, exc.message))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Decoded(self, image))
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            if not self._frame_ready.wait(FRAME_WAIT):
+                continue
+            with self._frame_lock:
+                data, self._frame = self._frame, None
+                self._frame_ready.clear()
+            if data is None:
+                continue
+            try:
+                image = decode_preview(data)
+            except SftuiError as exc:
+                self.post_message(self.Failed(self, exc.message))
+                continue
+            if not worker.is_cancelled:
+                self.post_message(self.Decoded(self, image))
 
     @on(Decoded)
     async def _show_image(self, event: Decoded) -> None:
         event.stop()
         if self._image_widget is not None:
-            self._image_widget.image = event.image  # type: ignore[attr-defined]
+            self._image_widget.set_frame(event.image)  # type: ignore[attr-defined]
             return
         try:
             widget = image_widget_class(self.mode)(event.image, classes="thumb-image")
