@@ -23,7 +23,7 @@ run: $(STAMP_RUN)
 	$(BIN)/sftui $(ARGS)
 
 test: $(STAMP_TEST)
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks (issue 5): headless, last stdout line is JSON, also in bench-results.json.
