@@ -34,6 +34,8 @@ from sftui.ui.widgets.generation_card import GenerationCard
 from sftui.ui.widgets.timeline_keys import MAX_CARDS, PAGE, TimelineKeys
 
 NEAR_EDGE = 3
+#: Cards mounted before the first frame of an opened session (more than a tall terminal shows).
+FIRST_PAINT = 8
 JUMP_PAGE = 500
 
 
@@ -104,11 +106,12 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
                 return
             self._items, self._lo, self._hi, self._cursor = [], 0, 0, None
             self._local = []
+            if event.session_id is not None:
+                # Read while the old cards go: the page is taken under the lock, after this.
+                self._load_page(event.session_id, None, PAGE)
             await self.remove_children()
             if event.session_id is None:
                 self._show_empty()
-            else:
-                self._load_page(event.session_id, None, PAGE)
 
     @work(thread=True, group="timeline-page", exit_on_error=False)
     def _load_page(self, session_id: str, before: str | None, limit: int) -> None:
@@ -143,8 +146,13 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         rows = [row for row in event.rows if row.id not in known]
         if not event.older:
             self._items = rows + self._items
-            await self._remount(max(0, len(self._items) - MAX_CARDS), len(self._items))
+            hi = len(self._items)
+            # The newest cards fill the view: mount them for the first frame, the rest of the page after it.
+            lo = max(0, hi - min(FIRST_PAINT, MAX_CARDS))
+            await self._remount(lo, hi)
             self.anchor()
+            if lo > 0:
+                self.call_after_refresh(self.call_next, self._locked, lambda: self._fill_page(event.session_id))
             return
         self._items = rows + self._items
         self._lo += len(rows)
@@ -185,13 +193,19 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         async with self._lock:
             await change()
 
-    async def _extend_top(self) -> None:
+    async def _fill_page(self, session_id: str) -> None:
+        """Mount the rest of the opened page above the first cards, as a scroll up would."""
+        if session_id == self.session_id and self._hi - self._lo < PAGE:
+            at_bottom = self.is_anchored and self.scroll_y >= self.max_scroll_y
+            await self._extend_top(min(self._lo, PAGE - (self._hi - self._lo)), stick=at_bottom)
+
+    async def _extend_top(self, count: int = PAGE, *, stick: bool = False) -> None:
         """Mount the previous chunk of loaded rows above, releasing cards at the bottom."""
         if self._lo == 0 or self._shifting:
             return
         self._shifting = True
-        keep = self._visible_anchor()
-        new_lo = max(0, self._lo - PAGE)
+        keep = None if stick else self._visible_anchor()
+        new_lo = max(0, self._lo - count)
         first = self.row_cards[0] if self.row_cards else None
         await self.mount_all([GenerationCard(row) for row in self._items[new_lo : self._lo]], before=first)
         self._lo = new_lo
@@ -199,7 +213,7 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
             self.anchor(False)
             await self.remove_children(self.row_cards[MAX_CARDS:])
             self._hi = self._lo + MAX_CARDS
-        self._restore_anchor(keep)
+        self._restore_anchor(keep, stick=stick)
 
     async def _extend_bottom(self) -> None:
         """Mount the next chunk of loaded rows below, releasing cards at the top."""
@@ -230,12 +244,14 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
                 return card, region.y - self.scroll_y
         return None
 
-    def _restore_anchor(self, keep: tuple[GenerationCard, float] | None) -> None:
-        """Put the kept card back where it was, after the next layout; then allow new shifts."""
+    def _restore_anchor(self, keep: tuple[GenerationCard, float] | None, *, stick: bool = False) -> None:
+        """Put the kept card back where it was (or stay at the bottom), after the next layout; then allow new shifts."""
 
         def restore() -> None:
             if keep is not None and keep[0].is_attached:
                 self.scroll_to(y=keep[0].virtual_region.y - keep[1], animate=False, immediate=True)
+            elif stick:
+                self.scroll_end(animate=False, immediate=True)
             self._shifting = False
             self._settled.set()
 
