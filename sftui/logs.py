@@ -9,7 +9,6 @@ config says ``log_prompts = true`` (see ``prompts_logged``).
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import re
 from pathlib import Path
@@ -31,18 +30,49 @@ class InertFormatter(logging.Formatter):
         return _UNSAFE.sub(_escape, super().format(record))
 
 
+class _RotatingLog(logging.Handler):
+    """A rotating file opened by the first record, not at start-up.
+
+    ``logging.handlers`` and the open file cost a few ms that a ``sftui generate``
+    would otherwise pay before its prompt is even sent; its first record comes later.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self._file: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Called with this handler's lock held, so the file is opened once.
+        if self._file is None:
+            import logging.handlers
+
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = logging.handlers.RotatingFileHandler(self.path, maxBytes=2 * 2**20, backupCount=3, encoding="utf-8")
+            except OSError:
+                # A read-only home must not stop the app; logging is a convenience.
+                self._file = logging.NullHandler()
+            self._file.setFormatter(self.formatter)
+        self._file.handle(record)
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
 def setup_logging(path: Path, *, level: int = logging.INFO, log_prompts: bool | None = None) -> None:
     """Log to ``path`` (rotating); ``log_prompts`` defaults to the config file's setting."""
     global _configured, _log_prompts
     _log_prompts = _config_log_prompts() if log_prompts is None else log_prompts
     if _configured == path:
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(path, maxBytes=2 * 2**20, backupCount=3, encoding="utf-8")
-    except OSError:
-        # A read-only home must not stop the app; logging is a convenience.
-        handler = logging.NullHandler()
+    handler = _RotatingLog(path)
     handler.setFormatter(InertFormatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("sftui")
     for old in list(root.handlers):

@@ -99,3 +99,34 @@ def test_plain_http_gets_a_context_that_trusts_nothing() -> None:
 def test_https_keeps_the_callers_choice() -> None:
     assert _tls_context("https://comfy.example", True) is True
     assert _tls_context("https://comfy.example", False) is False
+
+
+def test_the_log_file_opens_with_its_first_record(tmp_path: Path) -> None:
+    import logging
+
+    from sftui import logs
+
+    path = tmp_path / "logs" / "sftui.log"
+    logs.setup_logging(path, log_prompts=False)
+    try:
+        assert not path.exists()  # nothing logged yet, nothing opened
+        logging.getLogger("sftui.test").info("first \x1b[31m record")
+        logging.getLogger("sftui.test").warning("second")
+        for handler in logging.getLogger("sftui").handlers:
+            handler.flush()
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 2 and "first \\x1b[31m record" in lines[0] and "WARNING sftui.test: second" in lines[1]
+    finally:
+        logs.setup_logging(tmp_path / "other.log", log_prompts=False)  # detach from tmp_path's file
+
+
+def test_an_unwritable_log_directory_costs_nothing(tmp_path: Path) -> None:
+    import logging
+
+    from sftui import logs
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    logs.setup_logging(blocker / "sftui.log", log_prompts=False)  # its parent is a file: cannot be made
+    logging.getLogger("sftui.test").warning("dropped quietly")
+    logs.setup_logging(tmp_path / "other.log", log_prompts=False)
