@@ -1,8 +1,9 @@
 """On-disk cache of ``GET /object_info``, one file per server URL.
 
 The document is large (~0.5 MB for a bare install, tens of MB with many node
-packs) and changes only when the server's nodes change, so it is read from
-disk until the caller asks for a refresh.
+packs) and changes only when the server's nodes or model folders change, so it is
+read from disk until the caller asks for a refresh: planning does when the cached
+copy misses something, and a prompt the server rejects drops it (``forget_object_info``).
 """
 
 from __future__ import annotations
@@ -62,3 +63,12 @@ def store_object_info(cache_dir: Path, server_url: str, object_info: dict[str, A
         log.warning("could not write object_info cache %s: %s", path, exc)
         return None
     return path
+
+
+def forget_object_info(cache_dir: Path, server_url: str) -> None:
+    """Drop the cached document, so the next read fetches it from the server."""
+    path = cache_path(cache_dir, server_url)
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("could not remove object_info cache %s: %s", path, exc)

@@ -64,12 +64,6 @@ def _tls_context(base_url: str, verify: bool) -> ssl.SSLContext | bool:
     return verify
 
 
-def _rejected(data: dict, prompt: dict[str, Any], status: int) -> SftuiError:
-    from sftui.comfy.rejection import prompt_rejected  # only when the server refuses
-
-    return prompt_rejected(data, prompt, status=status)
-
-
 class ComfyClient:
     def __init__(
         self,
@@ -134,7 +128,7 @@ class ComfyClient:
             if not isinstance(data, dict) or not isinstance(data.get("prompt_id"), str):
                 raise ServerError(f"ComfyUI at {display_url(self.base_url)} accepted the prompt but returned no prompt_id")
             if data.get("node_errors"):
-                raise _rejected(data, prompt, status)
+                raise self._rejected(data, prompt, status)
             number = data.get("number")
             log.info("queued prompt %s (%d nodes) on %s", data["prompt_id"], len(prompt), display_url(self.base_url))
             if prompts_logged():
@@ -143,11 +137,21 @@ class ComfyClient:
         if status == 400:
             data = decode_json(raw, self.base_url, "POST", "/prompt", status)
             if isinstance(data, dict) and ("error" in data or "node_errors" in data):
-                raise _rejected(data, prompt, status)
+                raise self._rejected(data, prompt, status)
         # A 500 gives no reason; a UI-format graph sent as the prompt is the usual one.
         ui_format = status == 500 and "nodes" in prompt and "links" in prompt
         hint = "the prompt looks like a UI-format workflow; ComfyUI needs the API format" if ui_format else ""
         raise status_error(self.base_url, "POST", "/prompt", status, raw, hint=hint)
+
+    def _rejected(self, data: dict, prompt: dict[str, Any], status: int) -> SftuiError:
+        from sftui.comfy.rejection import prompt_rejected  # only when the server refuses
+
+        if self.object_info_cached and self.cache_dir is not None:
+            # Planned against cached node definitions the server just disagreed with
+            # (a model removed, a node pack changed): the next plan reads them anew.
+            cache.forget_object_info(self.cache_dir, display_url(self.base_url))
+            self._object_info, self.object_info_cached = None, False
+        return prompt_rejected(data, prompt, status=status)
 
     async def get_history(self, prompt_id: str) -> HistoryEntry | None:
         """The finished prompt's entry, or ``None`` while it is unknown or still running."""
