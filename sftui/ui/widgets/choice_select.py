@@ -40,6 +40,8 @@ class ChoiceSelect(Select[Hashable]):
         # Select applies its value only on mount; until then this is what it will show.
         self._wanted: Any = value
         self._offered = {option for _, option in options}
+        #: The option values last given to the mounted Select (None: not known to be current).
+        self._installed: list[Any] | None = None
         if not allow_blank and value is None and options:
             value = self._wanted = options[0][1]
         super().__init__(
@@ -77,8 +79,12 @@ class ChoiceSelect(Select[Hashable]):
 
     def _install(self, current: Any) -> None:
         options = self._option_list(current)
-        self._offered = {option for _, option in options}
+        values = [option for _, option in options]
+        if self.is_mounted and values == self._installed:
+            return  # the same list (opening a session sets the choices again): rebuilding it costs a reflow
+        self._offered = set(values)
         if self.is_mounted:
+            self._installed = values
             self.set_options(options)
         else:
             # Before mount Select has no overlay to refill; only its option table changes.

@@ -196,8 +196,8 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
     async def _fill_page(self, session_id: str) -> None:
         """Mount the rest of the opened page above the first cards, as a scroll up would."""
         if session_id == self.session_id and self._hi - self._lo < PAGE:
-            at_bottom = self.is_anchored and self.scroll_y >= self.max_scroll_y
-            await self._extend_top(min(self._lo, PAGE - (self._hi - self._lo)), stick=at_bottom)
+            # Anchored at open; comparing scroll_y with max_scroll_y here may see a layout not yet done.
+            await self._extend_top(min(self._lo, PAGE - (self._hi - self._lo)), stick=self.is_anchored)
 
     async def _extend_top(self, count: int = PAGE, *, stick: bool = False) -> None:
         """Mount the previous chunk of loaded rows above, releasing cards at the bottom."""
