@@ -7,10 +7,14 @@ keep the reasons from creeping back.
 from __future__ import annotations
 
 import json
+import logging
 import ssl
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from sftui.comfy.client import _tls_context
 from sftui.workflows.defaults import default_workflow
@@ -101,32 +105,38 @@ def test_https_keeps_the_callers_choice() -> None:
     assert _tls_context("https://comfy.example", False) is False
 
 
-def test_the_log_file_opens_with_its_first_record(tmp_path: Path) -> None:
-    import logging
+@pytest.fixture
+def sftui_logger() -> Iterator[logging.Logger]:
+    """The "sftui" logger as setup_logging leaves it, put back afterwards (other tests use caplog)."""
+    from sftui import logs
 
+    logger = logging.getLogger("sftui")
+    saved = (list(logger.handlers), logger.propagate, logger.level, logs._configured)
+    yield logger
+    for handler in logger.handlers:
+        handler.close()
+    logger.handlers[:] = saved[0]
+    logger.propagate, logger.level, logs._configured = saved[1], saved[2], saved[3]
+
+
+def test_the_log_file_opens_with_its_first_record(tmp_path: Path, sftui_logger: logging.Logger) -> None:
     from sftui import logs
 
     path = tmp_path / "logs" / "sftui.log"
     logs.setup_logging(path, log_prompts=False)
-    try:
-        assert not path.exists()  # nothing logged yet, nothing opened
-        logging.getLogger("sftui.test").info("first \x1b[31m record")
-        logging.getLogger("sftui.test").warning("second")
-        for handler in logging.getLogger("sftui").handlers:
-            handler.flush()
-        lines = path.read_text(encoding="utf-8").splitlines()
-        assert len(lines) == 2 and "first \\x1b[31m record" in lines[0] and "WARNING sftui.test: second" in lines[1]
-    finally:
-        logs.setup_logging(tmp_path / "other.log", log_prompts=False)  # detach from tmp_path's file
+    assert not path.exists()  # nothing logged yet, nothing opened
+    logging.getLogger("sftui.test").info("first \x1b[31m record")
+    logging.getLogger("sftui.test").warning("second")
+    for handler in sftui_logger.handlers:
+        handler.flush()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 and "first \\x1b[31m record" in lines[0] and "WARNING sftui.test: second" in lines[1]
 
 
-def test_an_unwritable_log_directory_costs_nothing(tmp_path: Path) -> None:
-    import logging
-
+def test_an_unwritable_log_directory_costs_nothing(tmp_path: Path, sftui_logger: logging.Logger) -> None:
     from sftui import logs
 
     blocker = tmp_path / "file"
     blocker.write_text("x")
     logs.setup_logging(blocker / "sftui.log", log_prompts=False)  # its parent is a file: cannot be made
-    logging.getLogger("sftui.test").warning("dropped quietly")
-    logs.setup_logging(tmp_path / "other.log", log_prompts=False)
+    logging.getLogger("sftui.test").warning("dropped quietly")  # no exception reaches the caller
