@@ -269,8 +269,11 @@ class Backend:
 
     async def _reconcile(self) -> None:
         """Settle what an earlier run left unfinished (once, on the first connection)."""
+        runner = self.runner
+        if runner is None:  # the app is already shutting down
+            return
         try:
-            report = await self.runner.reconcile()
+            report = await runner.reconcile()
         except SftuiError as exc:
             self._emit(BackendNotice(f"generations left by an earlier run could not be checked: {exc.message}", "warning"))
             return
