@@ -44,13 +44,14 @@ _exit_hook = False
 
 def run(argv: list[str]) -> int:
     global _exit_hook
-    if not _exit_hook:
-        atexit.register(_at_exit)
-        _exit_hook = True
     args = parse(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         handler = "sftui.cli.cmd_misc:tui"
+    elif not _exit_hook:
+        # Headless commands only: the TUI's worker threads may still use the database at exit.
+        atexit.register(_at_exit)
+        _exit_hook = True
     from sftui.cli.errors import guarded
     from sftui.config import log_path
     from sftui.logs import setup_logging
