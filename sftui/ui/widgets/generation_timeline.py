@@ -196,15 +196,22 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
     async def _fill_page(self, session_id: str) -> None:
         """Mount the rest of the opened page above the first cards, as a scroll up would."""
         if session_id == self.session_id and self._hi - self._lo < PAGE:
-            # Anchored at open; comparing scroll_y with max_scroll_y here may see a layout not yet done.
-            await self._extend_top(min(self._lo, PAGE - (self._hi - self._lo)), stick=self.is_anchored)
+            count = min(self._lo, PAGE - (self._hi - self._lo))
+            if not self.is_anchored:
+                await self._extend_top(count)
+                return
+            # Anchored (as opened): Textual keeps the bottom in view, so no shift that would hold off scrolling.
+            new_lo = self._lo - count
+            first = self.row_cards[0] if self.row_cards else None
+            await self.mount_all([GenerationCard(row) for row in self._items[new_lo : self._lo]], before=first)
+            self._lo = new_lo
 
-    async def _extend_top(self, count: int = PAGE, *, stick: bool = False) -> None:
+    async def _extend_top(self, count: int = PAGE) -> None:
         """Mount the previous chunk of loaded rows above, releasing cards at the bottom."""
         if self._lo == 0 or self._shifting:
             return
         self._shifting = True
-        keep = None if stick else self._visible_anchor()
+        keep = self._visible_anchor()
         new_lo = max(0, self._lo - count)
         first = self.row_cards[0] if self.row_cards else None
         await self.mount_all([GenerationCard(row) for row in self._items[new_lo : self._lo]], before=first)
@@ -213,7 +220,7 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
             self.anchor(False)
             await self.remove_children(self.row_cards[MAX_CARDS:])
             self._hi = self._lo + MAX_CARDS
-        self._restore_anchor(keep, stick=stick)
+        self._restore_anchor(keep)
 
     async def _extend_bottom(self) -> None:
         """Mount the next chunk of loaded rows below, releasing cards at the top."""
@@ -244,14 +251,12 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
                 return card, region.y - self.scroll_y
         return None
 
-    def _restore_anchor(self, keep: tuple[GenerationCard, float] | None, *, stick: bool = False) -> None:
-        """Put the kept card back where it was (or stay at the bottom), after the next layout; then allow new shifts."""
+    def _restore_anchor(self, keep: tuple[GenerationCard, float] | None) -> None:
+        """Put the kept card back where it was, after the next layout; then allow new shifts."""
 
         def restore() -> None:
             if keep is not None and keep[0].is_attached:
                 self.scroll_to(y=keep[0].virtual_region.y - keep[1], animate=False, immediate=True)
-            elif stick:
-                self.scroll_end(animate=False, immediate=True)
             self._shifting = False
             self._settled.set()
 
