@@ -112,7 +112,7 @@ class GenerationPlanner:
             # Nothing given: record the workflow's own text, exactly as it will run.
             from sftui.workflows.extract import read_parameters
 
-            found = read_parameters(items[0].prompt)
+            found = read_parameters(items[0].prompt, info)  # the server's node definitions, as apply used
             prompt_text = found.get("prompt_text") or "" if prompt_text is None else prompt_text
             negative = found.get("negative_prompt") if negative is None else negative
         return Plan(workflow, prompt_text, negative, items, [*workflow.warnings, *checked]), len(checked)
@@ -123,7 +123,7 @@ class GenerationPlanner:
 
         base_seed = params.get("seed")
         if base_seed is None:
-            base_seed = read_parameters(api_prompt).get("seed")
+            base_seed = read_parameters(api_prompt, object_info).get("seed")
         elif base_seed == -1:
             base_seed = random_seed(self.rng)
         items = []
