@@ -304,6 +304,8 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
                 if card is not None:
                     card.generation = row
                 return
+        if watched and (self._loading and not self._items or self._items and row.created_at < self._items[-1].created_at):
+            return  # an older row (paging reads it in its place) or one the page being read holds
         at_end = self._hi == len(self._items)
         self._items.append(row)
         if not at_end:
