@@ -59,7 +59,6 @@ def _generate(sub: Sub) -> None:
     gen.add_argument("--checkpoint", metavar="NAME")
     gen.add_argument("--lora", action="append", default=[], metavar="NAME[:MODEL[:CLIP]]", help="add a LoRA (repeatable)")
     gen.add_argument("--set", action="append", default=[], dest="custom", metavar="NODE.FIELD=VALUE", help="set a workflow input (repeatable)")
-    gen.add_argument("--object-info", metavar="PATH", help="node definitions file, for converting UI-format workflows offline")
 
 
 def _workflows(sub: Sub) -> None:
