@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -180,22 +180,7 @@ ComfyEvent = Union[
     FeatureFlags,
 ]
 
-EVENT_TYPES: dict[str, type[_Event]] = {
-    model.model_fields["type"].default: model
-    for model in (
-        Status,
-        ExecutionStart,
-        ExecutionCached,
-        Executing,
-        Progress,
-        ProgressState,
-        Executed,
-        ExecutionSuccess,
-        ExecutionError,
-        ExecutionInterrupted,
-        FeatureFlags,
-    )
-}
+EVENT_TYPES: dict[str, type[_Event]] = {model.model_fields["type"].default: model for model in get_args(ComfyEvent)}
 
 
 def parse_text_frame(raw: str | bytes) -> ComfyEvent | None:
