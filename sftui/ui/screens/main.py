@@ -17,7 +17,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import WorkerFailed
 
 from sftui.errors import NotFoundError, ParameterError
@@ -32,6 +31,7 @@ from sftui.ui.widgets.generation_timeline import GenerationTimeline
 from sftui.ui.widgets.parameter_panel import ParameterPanel
 from sftui.ui.widgets.prompt_area import PromptArea
 from sftui.ui.widgets.session_sidebar import SessionSidebar
+from sftui.ui.widgets.steady_footer import SteadyFooter
 from sftui.ui.widgets.status_header import StatusHeader
 from sftui.ui.widgets.workflow_bar import WorkflowBar
 
@@ -101,7 +101,7 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
                 yield ParameterPanel(id="parameters")
                 yield GenerationTimeline(id="timeline")
                 yield PromptArea(id="prompt-area")
-        yield Footer()
+        yield SteadyFooter()
 
     # -- start -----------------------------------------------------------------
 
