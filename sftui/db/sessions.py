@@ -75,11 +75,36 @@ def get_session(session_id: str, *, limit: int = 50, before: str | None = None) 
     )
 
 
-def _page_query(session_id: str, key: tuple[str, str] | None, limit: int) -> pw.ModelSelect:
+def get_session_from_oldest(session_id: str, *, limit: int = 50, after: str | None = None) -> SessionDetail:
+    """A session with one page of its generations read forwards, **oldest first**.
+
+    Without ``after`` the page starts at the session's first generation (one query,
+    whatever the session's size); ``after`` is the ``next_cursor`` of the previous
+    forward page, and ``next_cursor`` is None once the page reaches the newest row.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise UsageError(f"limit: expected 1..{MAX_PAGE}, got {limit!r}")
+    key = None if after is None else decode_cursor(after)
+    with read_transaction():
+        row = _session_query().where(SessionRow.id == session_id).dicts().get_or_none()
+        if row is None:
+            raise NotFoundError(f"session {session_id!r} not found", details={"id": session_id})
+        rows = list(_page_query(session_id, key, limit + 1, forward=True))
+    page = [Generation.model_validate(row_dict(gen)) for gen in rows[:limit]]
+    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+    return SessionDetail.model_validate(
+        {**row, "generations": page, "total_generations": row["generation_count"], "next_cursor": next_cursor}
+    )
+
+
+def _page_query(session_id: str, key: tuple[str, str] | None, limit: int, *, forward: bool = False) -> pw.ModelSelect:
     query = GenerationRow.select().where(GenerationRow.session_id == session_id)
+    position = pw.Tuple(GenerationRow.created_at, GenerationRow.id)
     if key is not None:
         # A row-value comparison lets SQLite seek in the (session_id, created_at, id) index.
-        query = query.where(pw.Tuple(GenerationRow.created_at, GenerationRow.id) < pw.Tuple(*key))
+        query = query.where(position > pw.Tuple(*key) if forward else position < pw.Tuple(*key))
+    if forward:
+        return query.order_by(GenerationRow.created_at.asc(), GenerationRow.id.asc()).limit(limit)
     return query.order_by(GenerationRow.created_at.desc(), GenerationRow.id.desc()).limit(limit)
 
 

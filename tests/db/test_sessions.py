@@ -89,6 +89,44 @@ def test_paging_query_uses_the_index(database: pw.SqliteDatabase,
         assert "TEMP B-TREE" not in plan and "SCAN" not in plan, plan
 
 
+def test_forward_paging_from_the_oldest_is_one_indexed_query_per_page(
+    database: pw.SqliteDatabase, make_generation: Callable[..., db.Generation], clock: FrozenClock
+) -> None:
+    session, other = db.create_session("s"), db.create_session("other")
+    made = []
+    for i in range(23):
+        if i % 5 == 0:
+            clock.advance(seconds=1)  # runs share an instant: the id breaks the tie
+        made.append(make_generation(session.id))
+        make_generation(other.id)
+    expected = [g.id for g in sorted(made, key=lambda g: (g.created_at, g.id))]
+    statements = sql_trace(database)
+    first = db.get_session_from_oldest(session.id, limit=10)
+    assert [g.id for g in first.generations] == expected[:10]  # oldest first
+    got, cursor = [g.id for g in first.generations], first.next_cursor
+    for _ in range(10):
+        if cursor is None:
+            break
+        page = db.get_session_from_oldest(session.id, limit=10, after=cursor)
+        got.extend(g.id for g in page.generations)
+        cursor = page.next_cursor
+    assert got == expected and cursor is None
+    # The newest-first pages and the forward pages meet without gap or overlap.
+    newest = db.get_session(session.id, limit=13)
+    assert [g.id for g in reversed(newest.generations)] == expected[10:]
+    pages = [s for s in statements if s.startswith("SELECT") and 'FROM "comfyui_generations"' in s]
+    assert len(pages) == 4  # three forward pages (10, 10, 3) and the newest page: one query each
+    for sql in pages:
+        assert "OFFSET" not in sql.upper()
+        plan = " | ".join(row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql).fetchall())
+        assert "USING INDEX comfyui_generations_session_id_created_at_id" in plan, plan
+        assert "TEMP B-TREE" not in plan and "SCAN" not in plan, plan
+    with pytest.raises(NotFoundError):
+        db.get_session_from_oldest("nope", limit=5)
+    with pytest.raises(UsageError):
+        db.get_session_from_oldest(session.id, limit=0)
+
+
 def test_list_sessions_is_one_query_newest_activity_first(
     database: pw.SqliteDatabase, make_generation: Callable[..., db.Generation], clock: FrozenClock
 ) -> None:
