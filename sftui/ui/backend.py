@@ -114,6 +114,12 @@ class Backend:
 
         return get_session(session_id, limit=limit, before=before)
 
+    def session_page_forward(self, session_id: str, *, after: str | None = None, limit: int = 25) -> Any:
+        """Oldest first: the session's first page (``after`` None) or the page after a forward cursor."""
+        from sftui.db import get_session_from_oldest
+
+        return get_session_from_oldest(session_id, limit=limit, after=after)
+
     def create_session(self, title: str | None = None, workflow_id: str | None = None) -> Any:
         from sftui.db import create_session
 
