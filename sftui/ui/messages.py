@@ -2,7 +2,9 @@
 
 Widget-specific messages live on their widget. The high-rate ones (progress,
 preview frames) implement ``can_replace`` so that a burst for one generation
-collapses to its latest value before the screen handles it.
+collapses to its latest value before the screen handles it, and do not bubble:
+the screen they are posted to is the only one that wants them, and each hop up
+to the app would wake its queue once more per event.
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ class GenerationStarted(Message):
         self.session_id = session_id
 
 
-class GenerationProgress(Message):
-    """Overall percent of one generation and the node it is on."""
+class GenerationProgress(Message, bubble=False):
+    """Overall percent of one generation, the node it is on and that node's steps."""
 
     def __init__(self, generation_id: str, percent: float, current_node: str | None, value: int | None = None, maximum: int | None = None) -> None:
         super().__init__()
@@ -62,7 +64,7 @@ class GenerationProgress(Message):
         return isinstance(message, GenerationProgress) and message.generation_id == self.generation_id
 
 
-class GenerationPreview(Message):
+class GenerationPreview(Message, bubble=False):
     """A live preview frame (encoded image bytes) of a running generation."""
 
     def __init__(self, generation_id: str, image: bytes) -> None:
