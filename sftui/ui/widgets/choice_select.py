@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from textual.content import Content
 from textual.widgets import Select
 
 from sftui.ui.text import inert_content
+from sftui.ui.widgets.compact_select import CompactSelect
 
 NOT_ON_SERVER = " (not on server)"
 
 
-class ChoiceSelect(Select[Hashable]):
+class ChoiceSelect(CompactSelect):
     """Choices from ``/object_info`` (samplers, checkpoints, LoRA files, combo inputs).
 
     A value that the server does not list (a generation made with a checkpoint that
@@ -40,6 +41,8 @@ class ChoiceSelect(Select[Hashable]):
         # Select applies its value only on mount; until then this is what it will show.
         self._wanted: Any = value
         self._offered = {option for _, option in options}
+        #: The value shown as "(not on server)", if any: dropped when another value is chosen.
+        self._extra: Any = self._extra_for(value)
         #: The option values last given to the mounted Select (None: not known to be current).
         self._installed: list[Any] | None = None
         if not allow_blank and value is None and options:
@@ -77,12 +80,16 @@ class ChoiceSelect(Select[Hashable]):
             options.append((inert_content(f"{current}{NOT_ON_SERVER}", single_line=True), current))
         return options
 
+    def _extra_for(self, current: Any) -> Any:
+        return current if current is not None and current not in self._choices else None
+
     def _install(self, current: Any) -> None:
         options = self._option_list(current)
         values = [option for _, option in options]
         if self.is_mounted and values == self._installed:
             return  # the same list (opening a session sets the choices again): rebuilding it costs a reflow
         self._offered = set(values)
+        self._extra = self._extra_for(current)
         if self.is_mounted:
             self._installed = values
             self.set_options(options)
@@ -93,24 +100,24 @@ class ChoiceSelect(Select[Hashable]):
     def set_choices(self, choices: Sequence[Any]) -> None:
         """Replace the server's choices, keeping the current value."""
         current = self.selection
-        self._choices = list(choices)
+        choices = list(choices)
+        if choices == self._choices and self._installed is not None:
+            return  # the same choices again (the same workflow shown again): nothing to rebuild
+        self._choices = choices
         with self.prevent(Select.Changed):
             self._install(current)
         self.set_value(current)
 
     def set_value(self, value: Any) -> None:
-        """Select ``value`` (None clears); an unknown value is kept and marked."""
-        if value is None:
-            if self._allow_blank:
-                self._wanted = None
-                if self.is_mounted:
-                    self.value = Select.NULL
+        """Select ``value`` (None clears); an unknown value is kept and marked, until another is chosen."""
+        if value is None and not self._allow_blank:
             return
         self._wanted = value
-        if value not in self._offered:
+        unknown = value is not None and value not in self._offered
+        if unknown or (self._extra is not None and self._extra != value):
             with self.prevent(Select.Changed):
                 self._install(value)
         # Before mount only remember it: a value set then is not drawn (Select
         # compares with it again on mount and skips the redraw); on_mount applies it.
         if self.is_mounted:
-            self.value = value
+            self.value = Select.NULL if value is None else value

@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, Select
 
 from sftui.errors import ParameterError
 from sftui.ui.text import inert_content
+from sftui.ui.widgets.compact_select import CompactSelect
 from sftui.ui.widgets.number_input import Number, NumberInput
 
 # EmptyLatentImage's bounds, used until the workflow's own definitions arrive.
@@ -47,7 +48,7 @@ class SizePicker(Horizontal):
             height, label="Height", integer=True, minimum=DEFAULT_SIZE_LIMITS[0], maximum=DEFAULT_SIZE_LIMITS[1],
             placeholder="height", id="size-height", tooltip="Image height in pixels",
         )
-        self._preset = Select(
+        self._preset = CompactSelect(
             self._options(), prompt="Custom", compact=True, id="size-preset",
             value=self._match(width, height), tooltip="Size presets (SDXL and SD1.5 optimal sizes)",
         )

@@ -22,6 +22,7 @@ from sftui.ui.backend import backend_of, parse_api_prompt
 from sftui.ui.formatting import plural
 from sftui.ui.messages import ReportWorkerErrors
 from sftui.ui.text import inert
+from sftui.ui.widgets.compact_select import CompactSelect
 
 BUILTIN = "builtin"
 
@@ -71,9 +72,10 @@ class WorkflowBar(ReportWorkerErrors, Horizontal):
         super().__init__(id=id)
         self.workflows: list[Any] = []
         self._expected: list[Any] = []
+        self._shown: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
-        yield Select([("Built-in default", BUILTIN)], value=BUILTIN, allow_blank=False, compact=True, id="workflow-select", tooltip="Workflow used for new generations")
+        yield CompactSelect([("Built-in default", BUILTIN)], value=BUILTIN, allow_blank=False, compact=True, id="workflow-select", tooltip="Workflow used for new generations")
         yield Button("Import", id="workflow-import", compact=True, tooltip="Import a workflow: pasted JSON, a file or a PNG (ctrl+o)")
         yield Button("Edit JSON", id="workflow-edit", compact=True, tooltip="View and edit the workflow's API JSON")
         yield Button("★ Default", id="workflow-default", compact=True, tooltip="Make this workflow the default for new sessions")
@@ -104,7 +106,11 @@ class WorkflowBar(ReportWorkerErrors, Horizontal):
             options.insert(0, (Content("Built-in default"), BUILTIN))
         select = self.query_one(Select)
         before = select.value
-        select.set_options(options)
+        shown = [(label.plain, value) for label, value in options]
+        if shown != self._shown:
+            # Opening a session lists the workflows again; the same list is not rebuilt (that reflows).
+            self._shown = shown
+            select.set_options(options)
         select.value = event.select or (BUILTIN if not event.workflows or options[0][1] == BUILTIN else options[0][1])
         if select.value != before:
             # Select.Changed arrives later as a message: remember it is ours, not the user's.
