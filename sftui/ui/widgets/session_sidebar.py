@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from sftui.ui.backend import backend_of
 from sftui.ui.formatting import session_lines
@@ -30,16 +30,19 @@ class SessionOption(Option):
 
     def __init__(self, session: Any, *, active: bool) -> None:
         self.session = session
+        super().__init__(self.prompt_for(session, active=active), id=session.id)
+
+    @staticmethod
+    def prompt_for(session: Any, *, active: bool) -> Content:
         count, activity = session_lines(session)
         marker = "● " if active else "  "
-        prompt = Content.assemble(
+        return Content.assemble(
             (marker + inert(session.title, single_line=True), "bold" if active else ""),
             "\n",
             (f"  {count}", "$text-muted"),
             "\n",
             (f"  {activity}", "$text-muted"),
         )
-        super().__init__(prompt, id=session.id)
 
 
 class SessionSidebar(ReportWorkerErrors, OptionList):
@@ -104,19 +107,33 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
         if event.select is not None:
             self.post_message(self.Selected(self, event.select))
 
-    def _rebuild(self, *, follow_active: bool = False) -> None:
+    def _rebuild(self) -> None:
         """Refill the options; the highlight stays where the user moved it, else on the open session."""
         highlighted = self.highlighted_option.id if self.highlighted_option else None
         options: list[Option] = [Option(Content.styled("+ New session", "bold $accent"), id=NEW_SESSION)]
         options += [SessionOption(s, active=s.id == self.active_id) for s in self.sessions]
         self.set_options(options)
-        keep = highlighted if self.has_focus and not follow_active else None
+        keep = highlighted if self.has_focus else None
         target = keep if keep is not None and any(o.id == keep for o in options) else self.active_id
         self.highlighted = self.get_option_index(target) if target and any(o.id == target for o in options) else 0
 
-    def watch_active_id(self) -> None:
+    def watch_active_id(self, active: str | None) -> None:
+        # The list stays: only rows whose text changed (the marker, "… ago") get a new prompt.
+        for index, option in enumerate(self.options):
+            if isinstance(option, SessionOption):
+                prompt = SessionOption.prompt_for(option.session, active=option.id == active)
+                if prompt.plain != option.prompt.plain:  # type: ignore[union-attr]
+                    self.replace_option_prompt_at_index(index, prompt)
         if self.sessions:
-            self._rebuild(follow_active=True)
+            self.highlighted = self._index_of(active) or 0
+
+    def _index_of(self, option_id: str | None) -> int | None:
+        if option_id is None:
+            return None
+        try:
+            return self.get_option_index(option_id)
+        except OptionDoesNotExist:
+            return None
 
     def session(self, session_id: str | None) -> Any | None:
         return next((s for s in self.sessions if s.id == session_id), None)
