@@ -1,8 +1,14 @@
-"""One generation in the timeline: prompt, images, summary, status, and its actions."""
+"""One generation in the timeline: prompt, images, summary, status, and its actions.
+
+A card is bound to a row and can be bound to another (``card.generation = row``): the
+history reuses its cards when a session opens or the window moves, so a new binding
+updates the few children in place instead of composing the card again.
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from textual.app import ComposeResult
@@ -33,8 +39,8 @@ class GenerationCard(Widget, can_focus=True):
         Binding("R", "retry", "Retry", id="generation.retry", tooltip="Post this failed generation again, unchanged (same seed)"),
     ]
 
-    generation: reactive[Any] = reactive(None, recompose=True, always_update=True)
-    """The row this card shows (``sftui.db.Generation``)."""
+    generation: reactive[Any] = reactive(None, always_update=True)
+    """The row this card shows (``sftui.db.Generation``); assigning another row rebinds the card."""
 
     class ReuseRequested(Message):
         def __init__(self, card: GenerationCard, generation: Any) -> None:
@@ -60,28 +66,77 @@ class GenerationCard(Widget, can_focus=True):
         super().__init__(classes=f"-{generation.status}" + (" -local" if local else ""))
         self.local = local
         self._progress: GenerationProgress | None = None
+        # Few widgets per card: the text above and below the images is one Static each.
+        self._head_text = Static(classes="card-head")
+        self._images = Horizontal(classes="card-images")
+        self._no_image = Static(inert_content("▣ no local image (outputs were not downloaded)"), classes="card-noimage")
+        self._summary = Static(classes="card-summary")
+        self._composed = False
         self.set_reactive(GenerationCard.generation, generation)
 
     @property
     def generation_id(self) -> str:
         return self.generation.id
 
-    def watch_generation(self, generation: Any) -> None:
+    def watch_generation(self, old: Any, generation: Any) -> None:
         for status in STATUS_SYMBOLS:
-            self.set_class(generation.status == status, f"-{status}")
+            # Only real changes: every class change restyles the card and all its children.
+            if self.has_class(f"-{status}") != (generation.status == status):
+                self.set_class(generation.status == status, f"-{status}")
+        if self._composed:
+            self._bind(old, generation)
 
     def compose(self) -> ComposeResult:
-        # Few widgets per card: the text above and below the images is one Static each.
         gen = self.generation
-        yield Static(self._head(), classes="card-head")
-        if gen.status == "completed":
-            yield from self._thumbnails()
-        yield Static(self._foot(), classes="card-summary")
-        self._progress = None
-        if gen.status in ("pending", "running"):
-            # Pending without a prompt id: stored, waiting for the server to come back.
-            self._progress = GenerationProgress(gen.status, local=self.local or (gen.status == "pending" and gen.prompt_id is None))
+        self._head_text.update(self._head())
+        self._summary.update(self._foot())
+        yield self._head_text
+        thumbs = self._thumb_specs(gen)
+        with self._images:
+            for path, caption in thumbs or ():
+                yield ImageThumb(path, caption=caption)
+        self._images.display = bool(thumbs)
+        self._no_image.display = thumbs == []
+        yield self._no_image
+        yield self._summary
+        self._progress = self._new_progress(gen)
+        if self._progress is not None:
             yield self._progress
+        self._composed = True
+
+    def _bind(self, old: Any, gen: Any) -> None:
+        """Show ``gen`` with the children there are: text updated, thumbs repointed, progress kept while it is the same run."""
+        self._head_text.update(self._head())
+        self._summary.update(self._foot())
+        thumbs = self._thumb_specs(gen)
+        self._images.display = bool(thumbs)
+        self._no_image.display = thumbs == []
+        mounted = list(self._images.query_children(ImageThumb))
+        for thumb, (path, caption) in zip(mounted, thumbs or ()):
+            thumb.show_path(path, caption)
+        if thumbs and len(thumbs) > len(mounted):
+            self._images.mount_all([ImageThumb(path, caption=caption) for path, caption in thumbs[len(mounted) :]])
+        elif len(mounted) > len(thumbs or ()):
+            self._images.remove_children(mounted[len(thumbs or ()) :])
+        progress = self.progress
+        if progress is not None and old is not None and old.id == gen.id and progress.local == self._waits_locally(gen) and gen.status in ("pending", "running"):
+            if progress.status != gen.status:
+                progress.status = gen.status
+            return
+        if progress is not None:
+            progress.remove()
+        self._progress = self._new_progress(gen)
+        if self._progress is not None:
+            self.mount(self._progress)
+
+    def _waits_locally(self, gen: Any) -> bool:
+        # Pending without a prompt id: stored, waiting for the server to come back.
+        return self.local or (gen.status == "pending" and gen.prompt_id is None)
+
+    def _new_progress(self, gen: Any) -> GenerationProgress | None:
+        if gen.status not in ("pending", "running"):
+            return None
+        return GenerationProgress(gen.status, local=self._waits_locally(gen))
 
     def _head(self) -> Content:
         gen = self.generation
@@ -110,15 +165,12 @@ class GenerationCard(Widget, can_focus=True):
                 parts.append(Content.styled("R retry", "$text-muted"))
         return Content("\n").join(parts)
 
-    def _thumbnails(self) -> ComposeResult:
-        paths = backend_of(self).output_paths(self.generation)
-        if not paths:
-            yield Static(inert_content("▣ no local image (outputs were not downloaded)"), classes="card-noimage")
-            return
-        with Horizontal(classes="card-images"):
-            for path in paths:
-                size = f"{self.generation.width}×{self.generation.height}" if self.generation.width else ""
-                yield ImageThumb(path, caption=inert(f"{path.name} {size}".strip(), single_line=True))
+    def _thumb_specs(self, gen: Any) -> list[tuple[Path, str]] | None:
+        """``(path, caption)`` of each local image of a completed generation; None for other states."""
+        if gen.status != "completed":
+            return None
+        size = f"{gen.width}×{gen.height}" if gen.width else ""
+        return [(path, inert(f"{path.name} {size}".strip(), single_line=True)) for path in backend_of(self).output_paths(gen)]
 
     @property
     def progress(self) -> GenerationProgress | None:

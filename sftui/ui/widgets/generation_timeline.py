@@ -1,23 +1,29 @@
 """The session's history, chat-style: oldest at the top, newest at the bottom.
 
-Windowed, so a session of thousands of generations stays light:
+Windowed, so a session of any size costs the same to open and to scroll:
 
-- it opens on the newest page (``get_session(limit=PAGE)``) and reads older
-  pages through ``next_cursor`` when the user scrolls near the top;
-- at most ``MAX_CARDS`` cards are mounted: moving one way releases cards at the
-  far end, and they are built again from the loaded rows on the way back;
+- it opens on the newest page (``get_session(limit=PAGE)``) and reads older pages
+  through ``next_cursor`` when the user scrolls near the top; home reads the
+  session's first page directly (one query) and scrolling down from there reads
+  forwards; end reads the newest page again;
+- cards are a pool of at most ``MAX_CARDS`` widgets: opening a session rebinds the
+  cards already mounted to the new rows, and moving the window moves cards from the
+  far end to the near end and rebinds them, so neither mounts nor prunes widgets once
+  the pool exists. Cards not needed are hidden (spares) until they are;
 - it stays anchored at the bottom while the user is there, so new cards scroll in;
 - a running generation updates only its small ``GenerationProgress`` child.
 
-Rows that are loaded (``_items``) are plain pydantic objects; only the mounted
-slice ``_items[_lo:_hi]`` has widgets. Cards for requests kept while disconnected
-("local") always sit after the last row.
+Rows that are loaded (``_items``, oldest first, one contiguous run of the session)
+are plain pydantic objects; only the shown slice ``_items[_lo:_hi]`` has cards.
+``_cursor`` says older rows exist before the run, ``_newer`` that newer rows exist
+after it. Cards for requests kept while disconnected ("local") always sit after
+the last row.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual import on, work
@@ -34,9 +40,8 @@ from sftui.ui.widgets.generation_card import GenerationCard
 from sftui.ui.widgets.timeline_keys import MAX_CARDS, PAGE, TimelineKeys
 
 NEAR_EDGE = 3
-#: Cards mounted before the first frame of an opened session (more than a tall terminal shows).
+#: Cards shown in the first frame of an opened session when none can be reused (more than a tall terminal shows).
 FIRST_PAINT = 8
-JUMP_PAGE = 500
 
 
 class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_focus=False):
@@ -53,9 +58,20 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
     @dataclass
     class PageLoaded(Message):
         session_id: str
-        older: bool
+        #: ``newest`` / ``oldest`` replace what is loaded; ``older`` / ``newer`` extend it.
+        kind: str
+        #: Oldest first.
         rows: list[Any]
+        #: Continues the same direction: older for newest/older pages, newer for oldest/newer ones.
         cursor: str | None
+        #: What was loaded when the read started; a page read for something since replaced is dropped.
+        epoch: int = 0
+        #: Focus the first (oldest page) or last (newest page) card once shown.
+        focus: bool = field(default=False)
+
+        @property
+        def older(self) -> bool:
+            return self.kind == "older"
 
     @dataclass
     class Open(Message):
@@ -73,10 +89,9 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        # Every change of the mounted window holds this lock: mounting awaits, and keys,
+        # Every change of the shown window holds this lock: mounting awaits, and keys,
         # scrolling and backend updates must not interleave inside one change.
         self._lock = asyncio.Lock()
-        self._jump_pending = False
         # Clear while a shift waits for its layout (to put the kept card back in place).
         self._settled = asyncio.Event()
         self._settled.set()
@@ -85,8 +100,12 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         self._lo = 0
         self._hi = 0
         self._cursor: str | None = None
+        self._newer: str | None = None
+        self._epoch = 0
         self._loading = False
         self._shifting = False
+        #: A key asked to move past the edge while that side's page was being read: +1 / -1.
+        self._step_pending = 0
         self._local: list[Any] = []
         self._card_index: dict[str, GenerationCard] = {}
 
@@ -104,32 +123,40 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         async with self._lock:
             if event.session_id != self.session_id:
                 return
-            self._items, self._lo, self._hi, self._cursor = [], 0, 0, None
-            self._local = []
-            if event.session_id is not None:
-                # Read while the old cards go: the page is taken under the lock, after this.
-                self._load_page(event.session_id, None, PAGE)
-            await self.remove_children()
+            self._forget()
+            if self._local:
+                self._local = []
+                await self.remove_children([card for card in self.cards if card.local])
             if event.session_id is None:
+                await self.remove_children()
                 self._show_empty()
+            else:
+                # The old cards stay until the page comes: they are rebound to its rows, not rebuilt.
+                self._read("newest", None)
+
+    def _forget(self) -> None:
+        """Drop the loaded rows (the cards keep showing them until the next page is taken)."""
+        self._epoch += 1
+        self._items, self._lo, self._hi, self._cursor, self._newer = [], 0, 0, None, None
+        self._step_pending = 0
+
+    def _read(self, kind: str, cursor: str | None, *, focus: bool = False) -> None:
+        if self.session_id is None:
+            return
+        self._loading = True
+        self._load_page(self.session_id, kind, cursor, self._epoch, focus)
 
     @work(thread=True, group="timeline-page", exit_on_error=False)
-    def _load_page(self, session_id: str, before: str | None, limit: int) -> None:
-        detail = backend_of(self).session_page(session_id, before=before, limit=limit)
-        if not get_current_worker().is_cancelled:
-            rows = list(reversed(detail.generations))
-            self.post_message(self.PageLoaded(session_id, before is not None, rows, detail.next_cursor))
-
-    @work(thread=True, group="timeline-page", exit_on_error=False)
-    def _load_all_older(self, session_id: str, before: str) -> None:
+    def _load_page(self, session_id: str, kind: str, cursor: str | None, epoch: int, focus: bool) -> None:
         backend = backend_of(self)
-        rows: list[Any] = []
-        cursor: str | None = before
-        while cursor is not None and not get_current_worker().is_cancelled:
-            detail = backend.session_page(session_id, before=cursor, limit=JUMP_PAGE)
-            rows = list(reversed(detail.generations)) + rows
-            cursor = detail.next_cursor
-        self.post_message(self.PageLoaded(session_id, True, rows, None))
+        if kind in ("newest", "older"):
+            detail = backend.session_page(session_id, before=cursor, limit=PAGE)
+            rows = list(reversed(detail.generations))
+        else:
+            detail = backend.session_page_forward(session_id, after=cursor, limit=PAGE)
+            rows = list(detail.generations)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.PageLoaded(session_id, kind, rows, detail.next_cursor, epoch, focus))
 
     @on(PageLoaded)
     async def _page_loaded(self, event: PageLoaded) -> None:
@@ -138,52 +165,85 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
             await self._take_page(event)
 
     async def _take_page(self, event: PageLoaded) -> None:
-        if event.session_id != self.session_id:
+        if event.session_id != self.session_id or event.epoch != self._epoch:
             return
         self._loading = False
-        self._cursor = event.cursor
-        known = {row.id for row in self._items}
-        rows = [row for row in event.rows if row.id not in known]
-        if not event.older:
-            self._items = rows + self._items
+        if event.kind == "newest":
+            ids = {row.id for row in event.rows}
+            # Rows that arrived (upserts) while the page was read stay after it.
+            self._items = event.rows + [row for row in self._items if row.id not in ids]
+            self._cursor, self._newer = event.cursor, None
             hi = len(self._items)
-            # The newest cards fill the view: mount them for the first frame, the rest of the page after it.
-            lo = max(0, hi - min(FIRST_PAINT, MAX_CARDS))
+            # The newest cards fill the view: they are in the first frame, the rest of the page comes after it.
+            lo = max(0, hi - min(max(FIRST_PAINT, len(self._pool())), PAGE))
             await self._remount(lo, hi)
             self.anchor()
+            if event.focus:
+                self._focus_card(len(self.row_cards) - 1)
             if lo > 0:
-                self.call_after_refresh(self.call_next, self._locked, lambda: self._fill_page(event.session_id))
+                self.call_after_refresh(self.call_next, self._locked, lambda: self._fill_page(event.session_id, event.epoch))
             return
-        self._items = rows + self._items
-        self._lo += len(rows)
-        self._hi += len(rows)
-        if self._jump_pending:
-            self._jump_pending = False
-            await self._remount(0, min(len(self._items), MAX_CARDS))
+        if event.kind == "oldest":
+            self._items = list(event.rows)
+            self._cursor, self._newer = None, event.cursor
+            await self._remount(0, len(self._items))
             self.anchor(False)
             self.scroll_home(animate=False, immediate=True)
-            self._focus_card(0)
-        else:
+            if event.focus:
+                self._focus_card(0)
+            return
+        known = {row.id for row in self._items}
+        rows = [row for row in event.rows if row.id not in known]
+        pending, self._step_pending = self._step_pending, 0
+        if event.kind == "older":
+            self._cursor = event.cursor
+            self._items = rows + self._items
+            self._lo += len(rows)
+            self._hi += len(rows)
             await self._extend_top()
+        else:
+            self._newer = event.cursor
+            self._items = self._items + rows
+            await self._extend_bottom()
+        if pending and rows:
+            self._settled_then(lambda: self._move_focus(pending))
 
-    # -- the mounted window ----------------------------------------------------
+    # -- the shown window ------------------------------------------------------
+
+    def _pool(self) -> list[GenerationCard]:
+        """Every row card, shown ones first (in row order), then the hidden spares."""
+        return [card for card in self.query_children(GenerationCard) if not card.local]
 
     @property
     def cards(self) -> list[GenerationCard]:
-        return list(self.query_children(GenerationCard))
+        """The cards shown: rows, then local requests."""
+        return [card for card in self.query_children(GenerationCard) if card.display]
 
     @property
     def row_cards(self) -> list[GenerationCard]:
-        return [card for card in self.cards if not card.local]
+        return [card for card in self._pool() if card.display]
 
     async def _remount(self, lo: int, hi: int) -> None:
-        await self.remove_children()
+        """Show rows ``lo:hi`` on the pool's cards; mount only what the pool lacks, hide what it has over."""
         self._lo, self._hi = lo, hi
-        widgets = [GenerationCard(row) for row in self._items[lo:hi]] + [GenerationCard(row, local=True) for row in self._local]
-        if widgets:
-            await self.mount_all(widgets)
-        else:
+        rows = self._items[lo:hi]
+        pool = self._pool()
+        await self._clear_empty()
+        for card, row in zip(pool, rows):
+            _bind(card, row)
+        for spare in pool[len(rows) :]:
+            spare.display = False
+        if len(pool) > MAX_CARDS:
+            await self.remove_children(pool[max(len(rows), MAX_CARDS) :])
+        if len(rows) > len(pool):
+            await self._mount_after_rows([GenerationCard(row) for row in rows[len(pool) :]])
+        self._card_index = {}
+        if not rows and not self._local:
             self._show_empty()
+
+    async def _clear_empty(self) -> None:
+        for empty in self.query_children(".timeline-empty"):
+            await empty.remove()
 
     def _show_empty(self) -> None:
         text = "No generations yet. Type a prompt below and press ctrl+j."
@@ -193,59 +253,94 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         async with self._lock:
             await change()
 
-    async def _fill_page(self, session_id: str) -> None:
-        """Mount the rest of the opened page above the first cards, as a scroll up would."""
-        if session_id == self.session_id and self._hi - self._lo < PAGE:
-            count = min(self._lo, PAGE - (self._hi - self._lo))
-            if not self.is_anchored:
-                await self._extend_top(count)
-                return
-            # Anchored (as opened): Textual keeps the bottom in view, so no shift that would hold off scrolling.
-            new_lo = self._lo - count
-            first = self.row_cards[0] if self.row_cards else None
-            await self.mount_all([GenerationCard(row) for row in self._items[new_lo : self._lo]], before=first)
-            self._lo = new_lo
+    async def _fill_page(self, session_id: str, epoch: int) -> None:
+        """Show the rest of the opened page above the first cards, as a scroll up would."""
+        if session_id != self.session_id or epoch != self._epoch or self._hi - self._lo >= PAGE:
+            return
+        count = min(self._lo, PAGE - (self._hi - self._lo))
+        if not self.is_anchored:
+            await self._extend_top(count)
+            return
+        # Anchored (as opened): Textual keeps the bottom in view, so no shift that would hold off scrolling.
+        new_lo = self._lo - count
+        await self._place(self._items[new_lo : self._lo], top=True)
+        self._lo = new_lo
+
+    async def _place(self, rows: list[Any], *, top: bool) -> int:
+        """Show ``rows`` above (``top``) or below the shown cards, in order.
+
+        Cards come from, in turn: the far end of the window when it would exceed
+        ``MAX_CARDS`` (those rows stop being shown), the hidden spares, new widgets.
+        Returns how many cards left the far end.
+        """
+        if not rows:
+            return 0
+        shown = self.row_cards
+        spares = [card for card in self._pool() if not card.display]
+        overflow = max(0, len(shown) + len(rows) - MAX_CARDS)
+        leaving = shown[len(shown) - overflow :] if top else shown[:overflow]
+        staying = [card for card in shown if card not in leaving]
+        focused = self.screen.focused
+        if focused in leaving and staying:
+            # The focused card is about to show another row: focus stays at the window's edge.
+            (staying[-1] if top else staying[0]).focus(scroll_visible=False)
+        reused = (leaving + spares)[: len(rows)]
+        edge = (staying[0] if top else staying[-1]) if staying else None
+        previous = edge
+        for card, row in zip(reused, rows):
+            _bind(card, row)
+            if top and edge is not None:
+                self.move_child(card, before=edge)
+            elif not top and previous is not None and card is not previous:
+                self.move_child(card, after=previous)
+            previous = card
+        fresh = [GenerationCard(row) for row in rows[len(reused) :]]
+        if fresh:
+            if top and edge is not None:
+                await self.mount_all(fresh, before=edge)
+            elif not top and previous is not None:
+                await self.mount_all(fresh, after=previous)
+            else:
+                await self._mount_after_rows(fresh)
+        self._card_index = {}
+        return overflow
 
     async def _extend_top(self, count: int = PAGE) -> None:
-        """Mount the previous chunk of loaded rows above, releasing cards at the bottom."""
+        """Show the previous chunk of loaded rows above, releasing cards at the bottom."""
         if self._lo == 0 or self._shifting:
             return
         self._shifting = True
         keep = self._visible_anchor()
         new_lo = max(0, self._lo - count)
-        first = self.row_cards[0] if self.row_cards else None
-        await self.mount_all([GenerationCard(row) for row in self._items[new_lo : self._lo]], before=first)
+        released = await self._place(self._items[new_lo : self._lo], top=True)
         self._lo = new_lo
-        if self._hi - self._lo > MAX_CARDS:
+        if released:
             self.anchor(False)
-            await self.remove_children(self.row_cards[MAX_CARDS:])
-            self._hi = self._lo + MAX_CARDS
+            self._hi -= released
         self._restore_anchor(keep)
 
     async def _extend_bottom(self) -> None:
-        """Mount the next chunk of loaded rows below, releasing cards at the top."""
+        """Show the next chunk of loaded rows below, releasing cards at the top."""
         if self._hi >= len(self._items) or self._shifting:
             return
         self._shifting = True
         keep = self._visible_anchor()
         new_hi = min(len(self._items), self._hi + PAGE)
-        await self._mount_after_rows([GenerationCard(row) for row in self._items[self._hi : new_hi]])
+        released = await self._place(self._items[self._hi : new_hi], top=False)
         self._hi = new_hi
-        if self._hi - self._lo > MAX_CARDS:
-            drop = self._hi - self._lo - MAX_CARDS
-            await self.remove_children(self.row_cards[:drop])
-            self._lo += drop
+        self._lo += released
         self._restore_anchor(keep)
 
     async def _mount_after_rows(self, cards: list[GenerationCard]) -> None:
         """Mount after the last row's card, before the cards of local requests."""
-        await self.mount_all(cards, before=next((card for card in self.cards if card.local), None))
+        await self.mount_all(cards, before=next((card for card in self.query_children(GenerationCard) if card.local), None))
 
     def _visible_anchor(self) -> tuple[GenerationCard, float] | None:
         """The card to keep in place while cards come and go: the focused one, else the first in view."""
         focused = self.screen.focused
-        candidates = [focused] if isinstance(focused, GenerationCard) and focused in self.row_cards else []
-        for card in candidates + self.row_cards:
+        shown = self.row_cards
+        candidates = [focused] if isinstance(focused, GenerationCard) and focused in shown else []
+        for card in candidates + shown:
             region = card.virtual_region
             if region.bottom > self.scroll_y:
                 return card, region.y - self.scroll_y
@@ -263,21 +358,33 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         self._settled.clear()
         self.call_after_refresh(restore)
 
+    def _settled_then(self, callback: Any) -> None:
+        async def run() -> None:
+            await self._wait_settled()
+            callback()
+
+        self.call_after_refresh(run)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if self._shifting or self.session_id is None:
             return
         if new_value <= NEAR_EDGE:
             self._reach_top()
-        elif new_value >= self.max_scroll_y - NEAR_EDGE and self._hi < len(self._items):
-            self.call_next(self._locked, self._extend_bottom)
+        elif new_value >= self.max_scroll_y - NEAR_EDGE:
+            self._reach_bottom()
 
     def _reach_top(self) -> None:
         if self._lo > 0:
             self.call_next(self._locked, self._extend_top)
-        elif self._cursor is not None and not self._loading and self.session_id is not None:
-            self._loading = True
-            self._load_page(self.session_id, self._cursor, PAGE)
+        elif self._cursor is not None and not self._loading:
+            self._read("older", self._cursor)
+
+    def _reach_bottom(self) -> None:
+        if self._hi < len(self._items):
+            self.call_next(self._locked, self._extend_bottom)
+        elif self._newer is not None and not self._loading:
+            self._read("newer", self._newer)
 
     # -- rows changing ---------------------------------------------------------
 
@@ -304,19 +411,18 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
                 if card is not None:
                     card.generation = row
                 return
+        if self._newer is not None:
+            return  # the newest rows are not loaded: paging forwards (or end) reads it in its place
         if watched and (self._loading and not self._items or self._items and row.created_at < self._items[-1].created_at):
             return  # an older row (paging reads it in its place) or one the page being read holds
         at_end = self._hi == len(self._items)
         self._items.append(row)
         if not at_end:
             return
-        for empty in self.query_children(".timeline-empty"):
-            await empty.remove()
-        await self._mount_after_rows([GenerationCard(row)])
+        await self._clear_empty()
+        released = await self._place([row], top=False)
         self._hi += 1
-        if self._hi - self._lo > MAX_CARDS:
-            await self.remove_children(self.row_cards[:1])
-            self._lo += 1
+        self._lo += released
 
     def set_local(self, requests: tuple[LocalRequest, ...]) -> None:
         """Cards for the requests kept while disconnected (this session's only)."""
@@ -333,18 +439,18 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         if [r.id for r in self._local] == [local.id for local in mine]:
             return
         self._local = [local_row(local) for local in mine]
-        await self.remove_children([card for card in self.cards if card.local])
-        for empty in self.query_children(".timeline-empty"):
-            await empty.remove()
+        await self.remove_children([card for card in self.query_children(GenerationCard) if card.local])
+        await self._clear_empty()
         if self._local:
             await self.mount_all([GenerationCard(row, local=True) for row in self._local])
         elif not self.cards and not self._loading:
             self._show_empty()
+        self._card_index = {}
 
     def card_for(self, generation_id: str) -> GenerationCard | None:
         # Called per progress and preview event: look up in an index, rebuilt only when it is stale.
         card = self._card_index.get(generation_id)
-        if card is not None and card.parent is self and card.generation.id == generation_id:
+        if card is not None and card.parent is self and card.display and card.generation.id == generation_id:
             return card
         self._card_index = {}
         for mounted in self.cards:
@@ -367,9 +473,9 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         if card.generation.status == "pending":
             # "started" can overtake the row being read for the card; progress means it runs.
             self.mark_running(generation_id)
-            card.call_after_refresh(self.show_progress, generation_id, percent, node)
-        elif card.progress is not None:
-            card.progress.update_progress(percent, node)
+        progress = card.progress
+        if progress is not None:
+            progress.update_progress(percent, node)
 
     def show_preview(self, generation_id: str, data: bytes) -> None:
         card = self.card_for(generation_id)
@@ -383,3 +489,11 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
     @property
     def window(self) -> tuple[int, int]:
         return self._lo, self._hi
+
+
+def _bind(card: GenerationCard, row: Any) -> None:
+    """Show ``row`` on ``card`` (a no-op for the row it already shows)."""
+    if card.generation is not row:
+        card.generation = row
+    if not card.display:
+        card.display = True

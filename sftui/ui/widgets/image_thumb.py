@@ -3,6 +3,9 @@
 Decoding runs in a thread worker that hands back a small ``PIL.Image``; the
 widget only swaps what it shows. With ``--images off``, or when the image
 cannot be read, a one-line text placeholder stands in its place.
+
+A thumb can be pointed at another file (``show_path``): history cards are reused
+for other generations, so the thumb keeps its children and only the picture changes.
 """
 
 from __future__ import annotations
@@ -82,20 +85,23 @@ class ImageThumb(ReportWorkerErrors, Widget):
     """
 
     class Decoded(Message):
-        def __init__(self, thumb: ImageThumb, image: PILImage.Image) -> None:
+        def __init__(self, thumb: ImageThumb, image: PILImage.Image, path: Path | None = None) -> None:
             super().__init__()
             self.thumb = thumb
             self.image = image
+            #: The file it came from (None: a live preview frame); stale once the thumb shows another.
+            self.path = path
 
         @property
         def control(self) -> ImageThumb:
             return self.thumb
 
     class Failed(Message):
-        def __init__(self, thumb: ImageThumb, error: str) -> None:
+        def __init__(self, thumb: ImageThumb, error: str, path: Path | None = None) -> None:
             super().__init__()
             self.thumb = thumb
             self.error = error
+            self.path = path
 
         @property
         def control(self) -> ImageThumb:
@@ -106,6 +112,7 @@ class ImageThumb(ReportWorkerErrors, Widget):
         self.path = path
         self.caption = caption
         self._image_widget: Widget | None = None
+        self._text = Static(classes="thumb-text")
         # Live previews: the newest frame waits here for one long-lived decoding thread;
         # a frame not yet taken when a newer one arrives is dropped.
         self._frame: bytes | None = None
@@ -117,13 +124,28 @@ class ImageThumb(ReportWorkerErrors, Widget):
     def mode(self) -> str:
         return settings_of(self).images
 
+    def _placeholder(self) -> str:
+        return f"▣ {self.caption}" if self.mode == "off" else f"… {self.caption}"
+
     def compose(self) -> ComposeResult:
-        placeholder = f"▣ {self.caption}" if self.mode == "off" else f"… {self.caption}"
-        yield Static(inert_content(placeholder, single_line=True), classes="thumb-text")
+        self._text.update(inert_content(self._placeholder(), single_line=True))
+        yield self._text
 
     def on_mount(self) -> None:
         if self.path is not None and self.mode != "off":
             self._load_thumbnail(self.path)
+
+    def show_path(self, path: Path, caption: str) -> None:
+        """Show another file: the current picture stays until the new one is decoded (no blank frame)."""
+        if path == self.path and caption == self.caption:
+            return
+        self.path, self.caption = path, caption
+        if not self.is_mounted:
+            return  # compose and on_mount show it
+        if not self.has_image or self.mode == "off":
+            self._show_text(self._placeholder())
+        if self.mode != "off":
+            self._load_thumbnail(path)
 
     @work(thread=True, exclusive=True, group="decode", exit_on_error=False)
     def _load_thumbnail(self, path: Path) -> None:
@@ -133,10 +155,10 @@ class ImageThumb(ReportWorkerErrors, Widget):
         try:
             image = load_thumbnail(path, cache)
         except SftuiError as exc:
-            self.post_message(self.Failed(self, exc.message))
+            self.post_message(self.Failed(self, exc.message, path))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Decoded(self, image))
+            self.post_message(self.Decoded(self, image, path))
 
     def show_preview(self, data: bytes) -> None:
         """Decode a preview frame; a newer frame replaces one still waiting to be decoded."""
@@ -174,8 +196,15 @@ class ImageThumb(ReportWorkerErrors, Widget):
     @on(Decoded)
     async def _show_image(self, event: Decoded) -> None:
         event.stop()
-        if self._image_widget is not None:
-            self._image_widget.set_frame(event.image)  # type: ignore[attr-defined]
+        if event.path != self.path:
+            return  # decoded for the file this thumb showed before
+        columns = thumb_columns(event.image.size, THUMB_ROWS)
+        widget = self._image_widget
+        if widget is not None:
+            if widget.styles.width is None or widget.styles.width.value != columns:
+                widget.styles.width = columns
+            widget.set_frame(event.image)  # type: ignore[attr-defined]
+            self._set_showing_image(True)
             return
         try:
             widget = image_widget_class(self.mode)(event.image, classes="thumb-image")
@@ -183,24 +212,32 @@ class ImageThumb(ReportWorkerErrors, Widget):
             self._show_text(f"▣ {self.caption} ({exc})")
             return
         # textual-image sizes "auto" before layout knows the height; give it the width the aspect needs.
-        widget.styles.width = thumb_columns(event.image.size, THUMB_ROWS)
-        await self.query(".thumb-text").remove()
+        widget.styles.width = columns
         self._image_widget = widget
+        self._text.display = False
         await self.mount(widget)
 
     @on(Failed)
     def _show_failure(self, event: Failed) -> None:
         event.stop()
-        if self._image_widget is None:
+        if event.path != self.path:
+            return
+        if event.path is not None or self._image_widget is None:
+            # A file that cannot be shown replaces whatever picture was there; a bad preview frame keeps the last good one.
+            self._set_showing_image(False)
             self._show_text(f"▣ {self.caption}: {event.error}")
 
+    def _set_showing_image(self, showing: bool) -> None:
+        if self._image_widget is not None:
+            self._image_widget.display = showing
+        self._text.display = not showing
+
     def _show_text(self, text: str) -> None:
-        for static in self.query(".thumb-text").results(Static):
-            static.update(inert_content(text, single_line=True))
+        self._text.update(inert_content(text, single_line=True))
 
     @property
     def has_image(self) -> bool:
-        return self._image_widget is not None
+        return self._image_widget is not None and bool(self._image_widget.display)
 
 
 def thumb_columns(size: tuple[int, int], rows: int) -> int:

@@ -1,7 +1,8 @@
 """The history's keys: j/k and up/down between cards, home/end to the oldest/newest.
 
 A mixin of ``GenerationTimeline`` (kept apart for size): moving past the first or
-last mounted card shifts the window, so keys reach every generation of the session.
+last shown card shifts the window (reading a page when the loaded rows end), so
+keys reach every generation of the session; home and end read one page each.
 """
 
 from __future__ import annotations
@@ -16,15 +17,24 @@ MAX_CARDS = 40
 
 class TimelineKeys:
     """Key actions over the window of ``GenerationTimeline``, which provides the state
-    (``_lock``, ``_items``, ``_lo``/``_hi``, ``cards``) and the shifting methods."""
+    (``_lock``, ``_items``, ``_lo``/``_hi``, ``_cursor``/``_newer``, ``cards``) and the shifting methods."""
 
     async def _wait_settled(self) -> None:
-        """Let a shift started by scrolling finish, so keys see the cards it mounted."""
+        """Let a shift started by scrolling finish, so keys see the cards it placed."""
         try:
             await asyncio.wait_for(self._settled.wait(), 2.0)
         except (TimeoutError, asyncio.TimeoutError):
             self._shifting = False
             self._settled.set()
+
+    def _focus(self, card: Any) -> None:
+        """Focus ``card`` and bring it into view at once: key repeat must not queue behind scroll animations."""
+        card.focus(scroll_visible=False)
+        self.call_after_refresh(self._show_focused, card)
+
+    def _show_focused(self, card: Any) -> None:
+        if self.screen.focused is card and card.display and card.parent is self:
+            self.scroll_to_widget(card, animate=False, immediate=True)
 
     def _focused_index(self) -> int | None:
         cards = self.cards
@@ -34,7 +44,14 @@ class TimelineKeys:
     def _focus_card(self, index: int) -> None:
         cards = self.cards
         if cards:
-            cards[max(0, min(index, len(cards) - 1))].focus()
+            self._focus(cards[max(0, min(index, len(cards) - 1))])
+
+    def _move_focus(self, delta: int) -> None:
+        """Focus the card ``delta`` away from the focused one, if there is one there."""
+        index = self._focused_index()
+        cards = self.cards
+        if index is not None and 0 <= index + delta < len(cards):
+            self._focus(cards[index + delta])
 
     async def _by_key(self, change: Any) -> None:
         async with self._lock:
@@ -54,34 +71,38 @@ class TimelineKeys:
         await self._by_key(self._newest)
 
     async def _step(self, delta: int) -> None:
-        """Focus the next (+1) or previous (-1) card, mounting released ones at the window's edge."""
+        """Focus the next (+1) or previous (-1) card, showing more rows at the window's edge."""
         cards = self.cards
         index = self._focused_index()
         if index is None:
             self._focus_card(len(cards) - 1)
             return
         if 0 <= index + delta < len(cards):
-            cards[index + delta].focus()
+            self._focus(cards[index + delta])
             return
         if delta > 0 and self._hi < len(self._items):
             await self._extend_bottom()
         elif delta < 0 and self._lo > 0:
             await self._extend_top()
         else:
-            if delta < 0:
-                self._reach_top()  # older rows come from the database first
+            # The loaded rows end here: read the next page; the focus moves once it is shown.
+            more = self._newer if delta > 0 else self._cursor
+            if more is not None and not self._loading:
+                self._step_pending = delta
+                self._read("newer" if delta > 0 else "older", more)
             return
-        current, focused = self.cards, cards[index]
+        focused = cards[index]
+        current = self.cards
         if focused in current and 0 <= current.index(focused) + delta < len(current):
-            current[current.index(focused) + delta].focus()
+            self._focus(current[current.index(focused) + delta])
 
     async def _oldest(self) -> None:
         if self.session_id is None:
             return
         if self._cursor is not None:
-            self._jump_pending = True
-            self._loading = True
-            self._load_all_older(self.session_id, self._cursor)
+            # Older rows than the loaded ones exist: read the session's first page (one query).
+            self._forget()
+            self._read("oldest", None, focus=True)
             return
         if self._lo > 0:
             await self._remount(0, min(len(self._items), MAX_CARDS))
@@ -90,7 +111,14 @@ class TimelineKeys:
         self._focus_card(0)
 
     async def _newest(self) -> None:
+        if self.session_id is None:
+            return
+        if self._newer is not None:
+            # Newer rows than the loaded ones exist: read the newest page (one query).
+            self._forget()
+            self._read("newest", None, focus=True)
+            return
         if self._hi < len(self._items):
-            await self._remount(max(0, len(self._items) - MAX_CARDS), len(self._items))
+            await self._remount(max(0, len(self._items) - PAGE), len(self._items))
         self.anchor()
-        self._focus_card(len(self.cards) - 1)
+        self._focus_card(len(self.row_cards) - 1)
