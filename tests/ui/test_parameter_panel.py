@@ -205,8 +205,14 @@ async def test_selects_and_presets_by_keyboard(options: dict[str, Any], params: 
     async with app.run_test(size=(100, 50), message_hook=messages.append) as pilot:
         panel = await ready(pilot, options, params)
         panel.selects["sampler_name"].focus()
-        await pilot.press("enter", "down", "enter")
+        await pilot.press("enter")
         await pilot.pause()
+        sampler_row = next(row for row in screen_text(app).splitlines() if "Sampler" in row)
+        assert "▲" in sampler_row and "euler" in sampler_row, "an open select points up"
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        sampler_row = next(row for row in screen_text(app).splitlines() if "Sampler" in row)
+        assert "▼" in sampler_row and "euler_cfg_pp" in sampler_row
         assert panel.collect()["sampler_name"] == "euler_cfg_pp"
         assert changes(messages)[-1]["sampler_name"] == "euler_cfg_pp"
 
@@ -275,3 +281,140 @@ async def test_fits_the_terminal_width(options: dict[str, Any], params: list[dic
         steps, cfg = app.query_one("#row-steps").region, app.query_one("#row-cfg_scale").region
         assert (steps.y == cfg.y) is (width >= 60), "two fields per line when wide, stacked when narrow"
         await wait_until(pilot, lambda: panel.query_one("#parameters-scroll").max_scroll_y > 0, what="a scrollable panel")
+
+
+def _with_values(prompt: dict[str, Any], **inputs: Any) -> dict[str, Any]:
+    """The same graph with other input values (``"5.steps": 30``): another session's copy of the workflow."""
+    prompt = copy.deepcopy(prompt)
+    for key, value in inputs.items():
+        node, field = key.split(".")
+        prompt[node]["inputs"][field] = value
+    return prompt
+
+
+def panel_widgets(panel: ParameterPanel) -> list[Any]:
+    return list(panel.walk_children())
+
+
+async def test_the_same_workflow_again_changes_values_not_widgets(options: dict[str, Any], object_info: dict[str, Any]) -> None:
+    app = host()
+    async with app.run_test(size=(100, 50)) as pilot:
+        panel = await ready(pilot, options, extract_parameters(copy.deepcopy(PROMPT), object_info))
+        panel.load(STORED)
+        await pilot.pause()
+        before = panel_widgets(panel)
+
+        # Another session on the same workflow (its own copy of the values) with its draft, as the main screen shows it.
+        other = extract_parameters(_with_values(PROMPT, **{"5.steps": 9, "5.add_noise": "disable", "7.filename_prefix": "dogs"}), object_info)
+        panel.show_workflow(other, {"steps": 12, "sampler_name": "heun", "checkpoint_name": CHECKPOINTS[0], "cfg_scale": 3.5, "8.value": True,
+                                    "loras": [{"name": LORAS[1], "strength_model": 0.3, "strength_clip": 0.2}, STORED["loras"][0]]})
+        await pilot.pause()
+
+        assert panel_widgets(panel) == before, "no widget of the panel was mounted, removed or replaced"
+        collected = panel.collect()
+        assert (collected["steps"], collected["sampler_name"], collected["cfg_scale"]) == (12, "heun", 3.5)
+        assert collected["loras"] == [{"name": LORAS[1], "strength_model": 0.3, "strength_clip": 0.2}, STORED["loras"][0]]
+        assert (collected["5.add_noise"], collected["7.filename_prefix"], collected["8.value"]) == ("disable", "dogs", True)
+        text = screen_text(app)
+        assert "heun" in text and "dogs" in text and CHECKPOINTS[0] in text, "the new values are drawn"
+        assert "not on server" not in text, "the previous session's unknown LoRA is no longer offered"
+        assert panel.values == collected
+
+
+@pytest.mark.parametrize("loaded", [
+    STORED,
+    {},
+    {"steps": None, "width": None, "height": 900, "sampler_name": None, "loras": None, "5.add_noise": None, "5.end_at_step": None, "seed": 7},
+    {"loras": [], "count": 4, "checkpoint_name": "gone.safetensors", "7.filename_prefix": "x", "unknown.key": 1},
+])
+@pytest.mark.parametrize("definitions", ["same", "other"])
+async def test_show_workflow_is_workflow_parameters_then_load(
+    options: dict[str, Any], params: list[dict[str, Any]], object_info: dict[str, Any], loaded: dict[str, Any], definitions: str,
+) -> None:
+    app = ModalHost(lambda: iter([ParameterPanel(id="one"), ParameterPanel(id="two")]))
+    async with app.run_test(size=(100, 80)) as pilot:
+        one, two = app.query(ParameterPanel)
+        for panel in (one, two):
+            panel.options = options
+            panel.workflow_parameters = params
+            panel.load({**STORED, "seed": 99, "5.add_noise": "disable"})  # what the form showed before
+        await pilot.pause()
+        # The same workflow with other values (widgets kept), or definitions without bounds (groups rebuilt).
+        changed = _with_values(PROMPT, **{"5.steps": 9, "4.width": 640, "5.add_noise": "enable", "5.end_at_step": 30})
+        other = extract_parameters(changed, object_info if definitions == "same" else {})
+        one.workflow_parameters = other
+        one.load(loaded)
+        two.show_workflow(other, loaded)
+        await pilot.pause()
+        assert two.values == one.values
+        assert two.workflow_parameters == other
+
+
+async def test_fewer_then_more_loras_reuse_their_rows(options: dict[str, Any], params: list[dict[str, Any]]) -> None:
+    app = host()
+    async with app.run_test(size=(100, 50)) as pilot:
+        panel = await ready(pilot, options, params)
+        panel.load(STORED)  # two rows
+        await pilot.pause()
+        rows = list(panel.lora_list.query(".lora-row"))
+        panel.load({"loras": []})
+        await pilot.pause()
+        assert panel.collect()["loras"] == [] and "none" in screen_text(app)
+        panel.load({"loras": [{"name": LORAS[0], "strength_model": 0.5, "strength_clip": 0.5}]})
+        await pilot.pause()
+        assert list(panel.lora_list.query(".lora-row")) == rows, "hidden rows come back instead of new ones"
+        assert panel.collect()["loras"] == [{"name": LORAS[0], "strength_model": 0.5, "strength_clip": 0.5}]
+        shown = [row for row in rows if row.display]
+        assert shown == rows[:1]
+
+        # The keyboard still adds after the shown rows, naming the row by its place.
+        panel.load({"loras": []})
+        await pilot.pause()
+        app.query_one("#lora-add", Button).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [row for row in rows if row.display] == rows[:1] and panel.collect()["loras"][0]["name"] == LORAS[0]
+        panel.load({"loras": [*STORED["loras"], {"name": LORAS[1], "strength_model": 1.0, "strength_clip": 1.0}]})
+        await pilot.pause()
+        third = list(panel.lora_list.query(".lora-row"))
+        assert third[:2] == rows and len(third) == 3, "only the missing third row is new"
+        panel.load({"loras": [{"name": None, "strength_model": 1.0, "strength_clip": 1.0}, *STORED["loras"][:1]]})
+        await pilot.pause()
+        with pytest.raises(ParameterError, match=r"^LoRA 1: choose a LoRA file or remove the row$"):
+            panel.collect()
+
+
+async def test_another_workflow_keeps_the_node_groups_it_shares(options: dict[str, Any], object_info: dict[str, Any]) -> None:
+    app = host()
+    async with app.run_test(size=(100, 50)) as pilot:
+        panel = await ready(pilot, options, extract_parameters(copy.deepcopy(PROMPT), object_info))
+        groups = {str(c.title): c for c in panel.custom.query("Collapsible")}
+        assert list(groups) == ["KSamplerAdvanced · node 5", "SaveImage · node 7", "PrimitiveBoolean · node 8"]
+
+        # Another workflow: node 8 is gone, node 9 (a string primitive) is new, node 5 and 7 are the same.
+        changed = copy.deepcopy(PROMPT)
+        del changed["8"]
+        changed["9"] = {"class_type": "PrimitiveString", "inputs": {"value": "hello"}}
+        panel.workflow_parameters = extract_parameters(changed, object_info)
+        await pilot.pause()
+        after = list(panel.custom.query("Collapsible"))
+        assert after[:2] == [groups["KSamplerAdvanced · node 5"], groups["SaveImage · node 7"]], "the groups of nodes 5 and 7 are kept"
+        assert len(after) == 3 and str(after[2].title) == "PrimitiveString · node 9"
+        assert sorted(panel.custom.keys) == sorted(["5.add_noise", "5.start_at_step", "5.end_at_step", "5.return_with_leftover_noise",
+                                                    "7.filename_prefix", "9.value"])
+        assert panel.collect()["9.value"] == "hello" and "8.value" not in panel.collect()
+        titles = [line.split("· node")[1].strip() for line in screen_text(app).splitlines() if "· node" in line]
+        assert titles == ["5", "7", "9"], "the groups drawn follow the workflow's order"
+
+        # The same nodes in another order are moved, not rebuilt.
+        reordered = {key: changed[key] for key in ("9", "7", "1", "2", "3", "4", "5", "6")}
+        panel.workflow_parameters = extract_parameters(reordered, object_info)
+        await pilot.pause()
+        assert list(panel.custom.query("Collapsible")) == [after[2], after[1], after[0]]
+        titles = [line.split("· node")[1].strip() for line in screen_text(app).splitlines() if "· node" in line]
+        assert titles == ["9", "7", "5"]
+
+        # A workflow without custom parameters hides the heading; the standard rows follow it too.
+        panel.workflow_parameters = [p for p in extract_parameters(changed, object_info) if p.get("standard")]
+        await pilot.pause()
+        assert panel.custom.keys == [] and "Workflow parameters" not in screen_text(app)

@@ -264,8 +264,7 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
             keep = event.workflow.default_parameters.model_dump(mode="json") if event.workflow is not None else {}
         else:
             keep = dict(self.panel.values)
-        self.panel.workflow_parameters = event.parameters
-        self.panel.load(keep)
+        self.panel.show_workflow(event.parameters, keep)
 
     @on(GenerationCard.ReuseRequested)
     def _reuse(self, event: GenerationCard.ReuseRequested) -> None:

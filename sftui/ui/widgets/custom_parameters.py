@@ -6,18 +6,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Grid, Vertical
+from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Checkbox, Collapsible, Input, Static
+from textual.widgets import Checkbox, Collapsible, Static
 
 from sftui.errors import ParameterError
 from sftui.ui.text import inert, inert_content
 from sftui.ui.widgets.choice_select import ChoiceSelect
-from sftui.ui.widgets.number_input import NumberInput
+from sftui.ui.widgets.number_input import FixedWidthInput, NumberInput
 from sftui.ui.widgets.parameter_field import ParameterField
 
 # Past this many nodes the groups start collapsed so the panel stays short.
 EXPAND_UP_TO_GROUPS = 3
+# Parameter keys that change with the workflow's values, not with what its controls are.
+VALUE_KEYS = frozenset({"value", "default", "targets"})
 
 
 def describe(param: dict[str, Any]) -> str:
@@ -59,7 +61,7 @@ class _Control:
         elif kind == "boolean":
             self.widget = Checkbox("on", bool(value), compact=True, tooltip=tooltip, classes="custom-control")
         else:
-            self.widget = Input("" if value is None else str(value), compact=True, tooltip=tooltip, classes="custom-control")
+            self.widget = FixedWidthInput("" if value is None else str(value), compact=True, tooltip=tooltip, classes="custom-control")
 
     def read(self) -> Any:
         widget = self.widget
@@ -84,18 +86,64 @@ class _Control:
         else:
             widget.value = "" if value is None else str(value)  # type: ignore[attr-defined]
 
+    def reset(self, param: dict[str, Any], value: Any) -> None:
+        """Take ``param`` (same definition, another value) and show ``value`` as a new control would."""
+        self.param = param
+        widget = self.widget
+        if isinstance(widget, ChoiceSelect) and value is None and widget.choices:
+            value = widget.choices[0]  # a new select without a value starts on the first choice
+        self.write(value)
+
+
+def _value_for(param: dict[str, Any], values: dict[str, Any]) -> Any:
+    """``param``'s value with ``values`` over it; None does not blank a choice (as ``set_values``)."""
+    value = values.get(param["key"])
+    if value is None and (param["key"] not in values or param.get("type") == "select"):
+        return param.get("value")
+    return value
+
+
+def _signature(param: dict[str, Any]) -> dict[str, Any]:
+    """What the control of ``param`` is built from: everything but its value."""
+    return {**{k: v for k, v in param.items() if k not in VALUE_KEYS}, "integer": _is_integer(param)}
+
+
+class _Section:
+    """One node's collapsible group and its controls."""
+
+    def __init__(self, params: list[dict[str, Any]], values: dict[str, Any], collapsed: bool) -> None:
+        self.signature = [_signature(p) for p in params]
+        self.controls = [_Control(p, _value_for(p, values)) for p in params]
+        first = params[0]
+        title = f"{first.get('group') or first.get('class_type')} · node {first.get('nodeId')}"
+        fields = [ParameterField(str(c.param.get("field")), c.widget) for c in self.controls]
+        self.widget = Collapsible(*fields, title=inert_content(title, single_line=True), collapsed=collapsed)  # type: ignore[arg-type]
+        self.fields = fields
+
+    def reset(self, params: list[dict[str, Any]], values: dict[str, Any], collapsed: bool) -> None:
+        for control, field, param in zip(self.controls, self.fields, params):
+            control.reset(param, _value_for(param, values))
+            field.set_error(None, source=control.widget)  # a refusal from collect() was about the old value
+        self.widget.collapsed = collapsed
+
 
 class CustomParameters(Vertical):
-    """One Collapsible per node holding its custom parameters, each with the control its type needs."""
+    """One Collapsible per node holding its custom parameters, each with the control its type needs.
+
+    A workflow shown again (opening another session with it) keeps its widgets and only
+    changes their values; another workflow keeps the node groups it has in common.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._controls: dict[str, _Control] = {}
-        self._pending: list[Widget] = []
+        self._sections: list[_Section] = []
+        self._heading = Static("Workflow parameters", classes="panel-heading")
+        self._heading.display = False
 
     def compose(self) -> ComposeResult:
-        yield from self._pending
-        self._pending = []
+        yield self._heading
+        yield from (section.widget for section in self._sections)
 
     @property
     def keys(self) -> list[str]:
@@ -106,28 +154,42 @@ class CustomParameters(Vertical):
         return control.widget if control else None
 
     def set_parameters(self, params: Sequence[dict[str, Any]], values: dict[str, Any] | None = None) -> None:
-        """Rebuild for a workflow; ``values`` override the workflow's own values by key."""
+        """Show a workflow's parameters; ``values`` override the workflow's own values by key."""
         values = values or {}
-        self._controls = {p["key"]: _Control(p, values.get(p["key"], p.get("value"))) for p in params if p.get("key")}
-        groups: dict[str, list[_Control]] = {}
-        for control in self._controls.values():
-            groups.setdefault(str(control.param.get("nodeId")), []).append(control)
-        if self.is_mounted:
-            self.remove_children()
-        self._pending = []
-        if not groups:
-            return
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for param in params:
+            if param.get("key"):
+                groups.setdefault(str(param.get("nodeId")), []).append(param)
         collapsed = len(groups) > EXPAND_UP_TO_GROUPS
+        unused = list(self._sections)
         sections = []
-        for node_id, controls in groups.items():
-            title = f"{controls[0].param.get('group') or controls[0].param.get('class_type')} · node {node_id}"
-            fields = [ParameterField(str(c.param.get("field")), c.widget) for c in controls]
-            sections.append(Collapsible(Grid(*fields, classes="custom-grid"), title=inert_content(title, single_line=True), collapsed=collapsed))  # type: ignore[arg-type]
-        widgets = [Static("Workflow parameters", classes="panel-heading"), *sections]
+        for group in groups.values():
+            signature = [_signature(p) for p in group]
+            section = next((s for s in unused if s.signature == signature), None)
+            if section is None:
+                section = _Section(group, values, collapsed)
+            else:
+                unused.remove(section)
+                section.reset(group, values, collapsed)
+            sections.append(section)
+        self._sections = sections
+        self._controls = {c.key: c for section in sections for c in section.controls}
+        self._heading.display = bool(sections)
         if self.is_mounted:
-            self.mount_all(widgets)
-        else:
-            self._pending = widgets
+            self._place(unused)
+
+    def _place(self, unused: list[_Section]) -> None:
+        """Remove the groups no longer shown, mount the new ones, keep the workflow's order."""
+        for section in unused:
+            section.widget.remove()
+        anchor: Widget = self._heading
+        for section in self._sections:
+            widget = section.widget
+            if widget.parent is None:
+                self.mount(widget, after=anchor)
+            elif self.children.index(widget) != self.children.index(anchor) + 1:
+                self.move_child(widget, after=anchor)
+            anchor = widget
 
     def read(self, key: str) -> Any:
         """One custom value; ParameterError naming it when refused."""

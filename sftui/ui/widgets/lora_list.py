@@ -25,28 +25,42 @@ class _LoraRow(Horizontal):
 
     def __init__(self, position: int, config: dict[str, Any], choices: Sequence[str]) -> None:
         super().__init__(classes="lora-row")
-        where = f"LoRA {position}"
         self.name_select = ChoiceSelect(
-            choices, config.get("name"), label=f"{where} file", allow_blank=True, prompt="(choose a LoRA)",
+            choices, config.get("name"), label="", allow_blank=True, prompt="(choose a LoRA)",
             classes="lora-name", tooltip="LoRA file (from the server's loras folder)",
         )
         self.model = NumberInput(
-            config.get("strength_model", 1.0), label=f"{where} model strength", integer=False,
+            config.get("strength_model", 1.0), label="", integer=False,
             minimum=-STRENGTH_LIMIT, maximum=STRENGTH_LIMIT, placeholder="model", classes="lora-strength",
             tooltip="Strength on the model (UNet), -100 to 100; 1.0 is full strength",
         )
         self.clip = NumberInput(
-            config.get("strength_clip", 1.0), label=f"{where} clip strength", integer=False,
+            config.get("strength_clip", 1.0), label="", integer=False,
             minimum=-STRENGTH_LIMIT, maximum=STRENGTH_LIMIT, placeholder="clip", classes="lora-strength",
             tooltip="Strength on the text encoder (CLIP), -100 to 100",
         )
-        self.where = where
+        self.remove_button = Button("✕", classes="lora-remove", compact=True)
+        self.set_position(position)
 
     def compose(self) -> ComposeResult:
         yield self.name_select
         yield self.model
         yield self.clip
-        yield Button("✕", classes="lora-remove", compact=True, tooltip=f"Remove {self.where}")
+        yield self.remove_button
+
+    def set_position(self, position: int) -> None:
+        """Name the row by its place in the chain (errors and tooltips say "LoRA 2")."""
+        self.where = where = f"LoRA {position}"
+        self.name_select.label = f"{where} file"
+        self.model.label = f"{where} model strength"
+        self.clip.label = f"{where} clip strength"
+        self.remove_button.tooltip = f"Remove {where}"
+
+    def set_config(self, config: dict[str, Any]) -> None:
+        """Show another LoRA in this row (values only: nothing is mounted)."""
+        self.name_select.set_value(config.get("name"))
+        self.model.set_number(config.get("strength_model", 1.0))
+        self.clip.set_number(config.get("strength_clip", 1.0))
 
     def config(self) -> dict[str, Any]:
         name = self.name_select.selection
@@ -72,6 +86,9 @@ class LoraList(Vertical):
         super().__init__(id=id)
         self._choices = list(choices)
         self._rows: list[_LoraRow] = [_LoraRow(i + 1, dict(c), self._choices) for i, c in enumerate(loras)]
+        #: Rows no longer in the chain, hidden after the shown ones: sessions with more or fewer
+        #: LoRAs take them back instead of building (and reflowing) new widgets.
+        self._spare: list[_LoraRow] = []
 
     def compose(self) -> ComposeResult:
         yield Static("none", classes="lora-empty")
@@ -91,26 +108,45 @@ class LoraList(Vertical):
         return [row.config() for row in self._rows]
 
     def set_loras(self, loras: Sequence[dict[str, Any]]) -> None:
-        old, self._rows = self._rows, [_LoraRow(i + 1, dict(c), self._choices) for i, c in enumerate(loras)]
-        for row in old:
-            row.remove()
-        if self.is_mounted:
-            self.mount_all(self._rows, before="#lora-add")
+        """Show ``loras``: rows already there take the new values; rows are added or hidden only for the difference."""
+        configs = [dict(c) for c in loras]
+        while len(self._rows) > len(configs):
+            row = self._rows.pop()
+            row.display = False
+            self._spare.append(row)
+        for row, config in zip(self._rows, configs):
+            row.set_config(config)
+        for config in configs[len(self._rows):]:
+            self._take_row(config)
         self._refresh_state()
 
     def set_choices(self, choices: Sequence[str]) -> None:
         self._choices = list(choices)
-        for row in self._rows:
+        for row in (*self._rows, *self._spare):
             row.name_select.set_choices(self._choices)
         self._refresh_state()
 
     def add(self) -> None:
-        row = _LoraRow(len(self._rows) + 1, {"name": self._choices[0] if self._choices else None}, self._choices)
-        self._rows.append(row)
-        self.mount(row, before="#lora-add")
+        row = self._take_row({"name": self._choices[0] if self._choices else None})
         self._refresh_state()
         row.name_select.focus()
         self.post_message(self.Changed(self))
+
+    def _take_row(self, config: dict[str, Any]) -> _LoraRow:
+        """The next row of the chain: a hidden spare shown again, else a new one mounted."""
+        position = len(self._rows) + 1
+        if self._spare:
+            row = self._spare.pop()
+            row.set_position(position)
+            row.set_config(config)
+            row.display = True
+        else:
+            row = _LoraRow(position, config, self._choices)
+            if self.is_mounted:
+                # After the shown rows, before the hidden spares (none are left here).
+                self.mount(row, before="#lora-add")
+        self._rows.append(row)
+        return row
 
     def _refresh_state(self) -> None:
         if not self.is_mounted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from textual.geometry import Size
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
@@ -63,7 +64,23 @@ class _Bounds(Validator):
         return self.success()
 
 
-class NumberInput(Input):
+class FixedWidthInput(Input):
+    """An Input whose box does not follow its text: a new value repaints it without a layout.
+
+    Input measures its text on every value for horizontal scrolling, and a new measure is a
+    layout request, i.e. a reflow of the whole screen. With a fixed width the box cannot
+    change, so only the scroll limits take the new measure.
+    """
+
+    def _watch_value(self, value: str) -> None:
+        measured = Size(self.content_width, 1)
+        if measured != self.virtual_size and not self.styles.auto_dimensions:
+            self.set_reactive(Input.virtual_size, measured)
+            self._scroll_update(measured)
+        super()._watch_value(value)
+
+
+class NumberInput(FixedWidthInput):
     """An integer or decimal Input with inclusive ``minimum``/``maximum`` (None = unbounded).
 
     Invalid text stays in the box (so the user can fix it) and gets the ``-invalid``
@@ -128,6 +145,8 @@ class NumberInput(Input):
         self.value = format_number(value)
 
     def set_limits(self, minimum: Number | None, maximum: Number | None) -> None:
+        if (minimum, maximum) == (self.minimum, self.maximum):
+            return  # the same workflow shown again: nothing to re-check
         self.minimum, self.maximum = minimum, maximum
         if self.is_mounted:
             # Re-announce so the field's error line follows the new bounds.

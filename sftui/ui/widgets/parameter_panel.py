@@ -41,6 +41,8 @@ NUMBER_ROWS = {"batch_size": ("Batch size", True), "count": ("Batch count", True
 LINES = (("size",), ("batch_size", "count"), ("steps", "cfg_scale"), ("sampler_name", "scheduler"), ("seed",),
          ("checkpoint_name",), ("vae_name", "denoise"), ("loras",))
 ROW_ORDER = tuple(key for line in LINES for key in line)
+# Keys that load() leaves alone when their value is None.
+NUMBER_KEYS = frozenset({"width", "height", *NUMBER_ROWS})
 TOOLTIPS = {
     "batch_size": "Images per generation, made together in one batch (uses more memory)",
     "count": f"How many generations to queue, one after another (1 to {MAX_COUNT})",
@@ -50,12 +52,27 @@ TOOLTIPS = {
 }
 
 
+def _over(own: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
+    """The values ``load(loaded)`` leaves after the workflow's ``own`` were shown: ``load`` skips
+    empty numbers and a ``loras`` that is not a list, and keeps every other key it is given."""
+    merged = dict(own)
+    for key, value in loaded.items():
+        if value is None and key in NUMBER_KEYS:
+            continue
+        if key == "loras" and not isinstance(value, list):
+            continue
+        merged[key] = value
+    return merged
+
+
 class ParameterPanel(Widget):
     """Generation settings: size, batch, steps, CFG, sampler, scheduler, seed, checkpoint, LoRAs,
     then the selected workflow's custom parameters grouped by node.
 
     Set ``options`` (``build_options``) and ``workflow_parameters`` (``extract_parameters``);
-    ``load()`` restores stored parameters, ``collect()`` reads them back for generation.
+    ``load()`` restores stored parameters, ``collect()`` reads them back for generation, and
+    ``show_workflow()`` does the first two at once. Showing a workflow again (another session)
+    only changes values: no widget is mounted or removed for the same parameter definitions.
     """
 
     BINDING_GROUP_TITLE = "Parameters"
@@ -100,26 +117,32 @@ class ParameterPanel(Widget):
         self.lora_list = LoraList(id="lora-list")
         self.custom = CustomParameters(id="custom-parameters")
         self._rows = set(DEFAULT_ROWS)
+        self._fields: dict[str, ParameterField] = {}
+        self._lines: list[tuple[Widget, tuple[str, ...]]] = []
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="parameters-scroll"):
             for line in LINES:
-                with Horizontal(classes="parameter-line"):
+                with Horizontal(classes="parameter-line") as container:
+                    self._lines.append((container, line))
                     for key in line:
                         yield self._field(key)
             yield self.custom
 
     def _field(self, key: str) -> ParameterField:
         if key == "size":
-            return ParameterField("Size", self.size_picker, id="row-size")
-        if key in self.numbers:
-            return ParameterField(NUMBER_ROWS[key][0], self.numbers[key], id=f"row-{key}")
-        if key in self.selects:
-            return ParameterField(SELECT_LABELS[key], self.selects[key], id=f"row-{key}")
-        if key == "seed":
-            return ParameterField("Seed", self.seed_input, id="row-seed")
-        return ParameterField("LoRAs", self.lora_list, id="row-loras")
+            field = ParameterField("Size", self.size_picker, id="row-size")
+        elif key in self.numbers:
+            field = ParameterField(NUMBER_ROWS[key][0], self.numbers[key], id=f"row-{key}")
+        elif key in self.selects:
+            field = ParameterField(SELECT_LABELS[key], self.selects[key], id=f"row-{key}")
+        elif key == "seed":
+            field = ParameterField("Seed", self.seed_input, id="row-seed")
+        else:
+            field = ParameterField("LoRAs", self.lora_list, id="row-loras")
+        self._fields[key] = field
+        return field
 
     def on_mount(self) -> None:
         self._show_rows()
@@ -132,10 +155,11 @@ class ParameterPanel(Widget):
     def _show_rows(self) -> None:
         if not self.is_mounted:
             return
-        for key in ROW_ORDER:
-            self.query_one(f"#row-{key}", ParameterField).display = key in self._rows or key == "count"
-        for line in self.query(".parameter-line"):
-            line.display = any(child.display for child in line.children)
+        shown = {key for key in ROW_ORDER if key in self._rows or key == "count"}
+        for key, field in self._fields.items():
+            field.display = key in shown
+        for line, keys in self._lines:
+            line.display = not shown.isdisjoint(keys)
 
     # -- reactives -----------------------------------------------------------------
     def watch_options(self, options: dict[str, Any]) -> None:
@@ -149,6 +173,9 @@ class ParameterPanel(Widget):
         self._rebaseline()
 
     def watch_workflow_parameters(self, params: list[dict[str, Any]]) -> None:
+        self._show_workflow(params, {})
+
+    def _show_workflow(self, params: list[dict[str, Any]], overrides: dict[str, Any]) -> None:
         standard = self._standard_params()
         self._rows = self._rows_for(standard) if params else set(DEFAULT_ROWS)
         self._show_rows()
@@ -167,8 +194,9 @@ class ParameterPanel(Widget):
             if standard.get(key, {}).get("options"):
                 select.set_choices(standard[key]["options"])
         # The workflow's own values become the form's values; the seed stays as the user left it.
-        self._apply_standard({k: p.get("value") for k, p in standard.items() if k != "seed"})
-        self.custom.set_parameters([p for p in params if not p.get("standard")])
+        own = {k: p.get("value") for k, p in standard.items() if k != "seed"}
+        self._apply_standard(_over(own, overrides))
+        self.custom.set_parameters([p for p in params if not p.get("standard")], {k: v for k, v in overrides.items() if "." in k})
         self._rebaseline()
 
     def watch_values(self, values: dict[str, Any]) -> None:
@@ -177,6 +205,12 @@ class ParameterPanel(Widget):
             self.load(values)
 
     # -- public API ----------------------------------------------------------------
+    def show_workflow(self, params: list[dict[str, Any]], parameters: dict[str, Any]) -> None:
+        """``workflow_parameters = params`` then ``load(parameters)``, in one pass: a field is
+        written once, so a LoRA row or a "(not on server)" choice is not taken away and put back."""
+        self.set_reactive(ParameterPanel.workflow_parameters, params)
+        self._show_workflow(params, parameters)
+
     def load(self, parameters: dict[str, Any]) -> None:
         """Show stored parameters (Reuse Settings, a session's last ones): standard keys,
         ``loras``, ``count`` and custom ``"<nodeId>.<field>"`` keys; absent keys keep their value."""
