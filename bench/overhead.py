@@ -4,12 +4,26 @@ The server's time comes from its ``/history`` entry (``execution_start`` to
 ``execution_success`` timestamps, in ms), the same way for every tool, so the
 comparison does not trust either client's own report. Each run gets a workflow file
 with a fresh seed: ComfyUI would otherwise answer an identical prompt from its cache.
+
+Bytecode. comfy-cli runs from site-packages, where pip compiled every module to
+``__pycache__``; an installed sftui has its bytecode the same way. The repo's sftui is
+an editable install, and where ``PYTHONDONTWRITEBYTECODE`` is set (as on the machine
+these figures come from) it would compile every one of its modules from source on every
+run, ~60 ms that no installed copy pays. So ``sftui_package`` lays out a copy of the
+package as an install does (sources plus compiled ``__pycache__``) and the runs import
+it through ``PYTHONPATH``; the copy's sources are the working tree's, so what is measured
+is the code as it is. ``sftui_package(..., compiled=False)`` gives the same copy without
+bytecode, run with ``PYTHONDONTWRITEBYTECODE=1``: the figure of a source checkout.
+
+``measure_interleaved`` runs the tools in turns (A B, B A, ...), so a change of load
+on a shared machine lands on every tool alike rather than on whichever ran last.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -79,6 +93,52 @@ def measure(name: str, url: str, command: Command, base: dict[str, Any], runs: i
                 walls.append(wall * 1000)
                 overheads.append((wall - executed) * 1000)
     return {"overhead_ms": statistics.median(overheads), "wall_ms": statistics.median(walls), "samples_ms": overheads}
+
+
+def sftui_package(dest: Path, *, compiled: bool = True) -> dict[str, str]:
+    """Copy the repo's ``sftui`` package into ``dest`` (bytecode compiled unless told not to).
+
+    Returns the environment that makes ``sftui`` run from the copy.
+    """
+    source = Path(__file__).resolve().parents[1] / "sftui"
+    shutil.copytree(source, dest / "sftui", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if compiled:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(dest / "sftui")], check=True, capture_output=True, timeout=300)
+    env = {"PYTHONPATH": str(dest)}
+    if not compiled:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # else the warm-up run would write the bytecode
+    return env
+
+
+def measure_interleaved(url: str, tools: dict[str, tuple[Command, dict[str, str]]], base: dict[str, Any], runs: int,
+                        vary: tuple[str, str, int] = ("3", "seed", 2**50)) -> dict[str, dict[str, Any]]:
+    """``measure`` for several tools (name -> (command, env)) taking turns, the order reversed every round."""
+    names = list(tools)
+    overheads: dict[str, list[float]] = {name: [] for name in names}
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    with tempfile.TemporaryDirectory(prefix="sftui-bench-overhead-") as tmp:
+        folder = Path(tmp)
+        seed = int(time.time() * 1000) % 10**9
+        for index in range(runs + 1):  # round 0 warms every tool up and is not counted
+            for name in names if index % 2 == 0 else names[::-1]:
+                command, env = tools[name]
+                seed += 1
+                path = workflow_file(folder, base, seed, vary)
+                started = time.perf_counter()
+                # cwd: `python -m sftui` would put the working directory (the repo) ahead of PYTHONPATH.
+                done = subprocess.run(command(path), capture_output=True, text=True, timeout=300, env={**os.environ, **env},
+                                      stdin=subprocess.DEVNULL, cwd=folder)
+                wall = time.perf_counter() - started
+                if done.returncode != 0:
+                    raise RuntimeError(f"{name} failed ({done.returncode}): {(done.stderr or done.stdout)[-500:]}")
+                executed = server_seconds(url, _prompt_id(done.stdout))
+                if index:
+                    walls[name].append(wall * 1000)
+                    overheads[name].append((wall - executed) * 1000)
+    return {
+        name: {"overhead_ms": statistics.median(overheads[name]), "wall_ms": statistics.median(walls[name]), "samples_ms": overheads[name]}
+        for name in names
+    }
 
 
 def sftui_command(url: str, db: Path) -> Command:
