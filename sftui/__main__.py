@@ -6,9 +6,13 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sftui.cli import run
+    """Run ``argv`` (default: this process's arguments); as the program itself, end the process too."""
+    from sftui.cli import end_process, run
 
-    return run(sys.argv[1:] if argv is None else argv)
+    code = run(sys.argv[1:] if argv is None else argv)
+    if argv is None:
+        end_process(code)
+    return code
 
 
 if __name__ == "__main__":

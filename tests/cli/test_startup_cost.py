@@ -140,3 +140,56 @@ def test_an_unwritable_log_directory_costs_nothing(tmp_path: Path, sftui_logger:
     blocker.write_text("x")
     logs.setup_logging(blocker / "sftui.log", log_prompts=False)  # its parent is a file: cannot be made
     logging.getLogger("sftui.test").warning("dropped quietly")  # no exception reaches the caller
+
+
+# A program around sftui's entry point, as the console script is, with an exit hook of its
+# own and a witness of the interpreter's teardown (an audit event raised only by it).
+_PROGRAM = """
+import atexit, os, sys, threading, time
+
+def witness(event, args, write=os.write):
+    if event == "cpython.PyInterpreterState_Clear":
+        write(1, b"teardown\\n")
+
+sys.addaudithook(witness)
+atexit.register(lambda: print("hook", flush=True))
+if sys.argv[1] == "--with-thread":
+    del sys.argv[1]
+    def outlive_main():  # until the interpreter's exit marks the main thread stopped
+        while threading.main_thread().is_alive():
+            time.sleep(0.01)
+        print("thread ended", flush=True)
+    threading.Thread(target=outlive_main).start()
+sys.argv[0] = "sftui"
+from sftui.__main__ import main
+sys.exit(main())
+"""
+
+
+def _program(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", _PROGRAM, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_a_headless_command_ends_without_the_interpreters_teardown(simulator, tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    done = _program("generate", "--server", simulator.url, "--db", str(db), "--prompt", "x", "--json")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert json.loads(lines[-2])["success"] is True  # the result, complete, then the exit hooks
+    assert lines[-1] == "hook" and "teardown" not in lines
+    assert not Path(f"{db}-wal").exists()  # our own hook closed the database
+
+
+def test_a_failing_command_keeps_its_exit_code(tmp_path: Path) -> None:
+    done = _program("generate", "--count", "0", "--server", "http://127.0.0.1:9", "--db", str(tmp_path / "x.db"), "--json")
+    assert done.returncode == 2, done.stderr  # a usage error
+    assert json.loads(done.stdout.splitlines()[0])["error"]["code"] == "usage"
+    assert done.stdout.splitlines()[-1] == "hook"
+
+
+def test_a_live_thread_gets_the_ordinary_exit(tmp_path: Path) -> None:
+    done = _program("--with-thread", "locate", "--db", str(tmp_path / "x.db"))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    # The interpreter waited for the thread and tore down as usual.
+    assert "thread ended" in lines and "hook" in lines and lines[-1] == "teardown"
