@@ -55,6 +55,16 @@ class _Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
+#: For the events of a running prompt: their validators are built on first use, not at
+#: import. Building one costs about a millisecond, and ``sftui generate`` would pay it
+#: before posting, where every millisecond is the user's wait; when such an event first
+#: arrives, the server is busy with the prompt anyway (``execution_success``, which
+#: arrives after the end, is built when the prompt is posted: see ``ComfyWatcher.track``).
+#: The events a socket gets before any prompt (status, feature_flags) are built at import.
+#: Validation is the same either way.
+WHILE_RUNNING = ConfigDict(defer_build=True)
+
+
 class Status(_Event):
     type: Literal["status"] = "status"
     queue_remaining: int | None = None
@@ -72,12 +82,14 @@ class Status(_Event):
 
 
 class ExecutionStart(_Event):
+    model_config = WHILE_RUNNING
     type: Literal["execution_start"] = "execution_start"
     prompt_id: str
     timestamp: int | None = None
 
 
 class ExecutionCached(_Event):
+    model_config = WHILE_RUNNING
     type: Literal["execution_cached"] = "execution_cached"
     prompt_id: str
     nodes: list[NodeId] = Field(default_factory=list)
@@ -87,6 +99,7 @@ class ExecutionCached(_Event):
 class Executing(_Event):
     """``node`` is ``None`` when the prompt is done; ``prompt_id`` is missing in reconnect replays."""
 
+    model_config = WHILE_RUNNING
     type: Literal["executing"] = "executing"
     node: NodeId | None = None
     display_node: NodeId | None = None
@@ -94,6 +107,7 @@ class Executing(_Event):
 
 
 class Progress(_Event):
+    model_config = WHILE_RUNNING
     type: Literal["progress"] = "progress"
     value: float
     max: float
@@ -102,6 +116,7 @@ class Progress(_Event):
 
 
 class NodeProgress(_Event):
+    model_config = WHILE_RUNNING
     value: float
     max: float
     state: str
@@ -113,6 +128,7 @@ class NodeProgress(_Event):
 
 
 class ProgressState(_Event):
+    model_config = WHILE_RUNNING
     type: Literal["progress_state"] = "progress_state"
     prompt_id: str | None = None
     nodes: dict[str, NodeProgress] = Field(default_factory=dict)
@@ -121,6 +137,7 @@ class ProgressState(_Event):
 class Executed(_Event):
     """``output`` is the node's UI output, e.g. ``{"images": [{filename, subfolder, type}]}``."""
 
+    model_config = WHILE_RUNNING
     type: Literal["executed"] = "executed"
     prompt_id: str
     node: NodeId
@@ -129,12 +146,14 @@ class Executed(_Event):
 
 
 class ExecutionSuccess(_Event):
+    model_config = WHILE_RUNNING
     type: Literal["execution_success"] = "execution_success"
     prompt_id: str
     timestamp: int | None = None
 
 
 class ExecutionError(_Event):
+    model_config = WHILE_RUNNING
     type: Literal["execution_error"] = "execution_error"
     prompt_id: str
     node_id: NodeId | None = None
@@ -149,6 +168,7 @@ class ExecutionError(_Event):
 
 
 class ExecutionInterrupted(_Event):
+    model_config = WHILE_RUNNING
     type: Literal["execution_interrupted"] = "execution_interrupted"
     prompt_id: str
     node_id: NodeId | None = None

@@ -34,7 +34,8 @@ _HEADER = struct.Struct(">II")
 class PreviewImage(BaseModel):
     """A decoded preview frame; metadata fields are ``None`` for type 1."""
 
-    model_config = ConfigDict(frozen=True)
+    # Built on first use: previews arrive while the server works (see ``events.WHILE_RUNNING``).
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     event_type: int
     image: bytes

@@ -9,11 +9,17 @@ from pydantic import BaseModel, ConfigDict, Field
 OutcomeStatus = Literal["success", "error", "interrupted", "lost"]
 TERMINAL_MESSAGES = ("execution_success", "execution_error", "execution_interrupted")
 
+#: Every model here is first needed once a prompt is posted, so its validator is built
+#: then, not at import: building one costs about a millisecond, and ``sftui generate``
+#: would pay it before posting, where every millisecond is the user's wait (see
+#: ``events.WHILE_RUNNING``). ``prompt_state.prepare_for_outcome`` builds those the end needs.
+AFTER_POSTING = ConfigDict(frozen=True, defer_build=True)
+
 
 class OutputRef(BaseModel):
     """One file a node reported; ``type`` is ``output`` for saved results, ``temp`` for previews."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = AFTER_POSTING
 
     node_id: str
     filename: str
@@ -53,7 +59,7 @@ def output_refs(node_id: str, output: Any) -> list[OutputRef]:
 
 
 class ExecutionErrorInfo(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = AFTER_POSTING
 
     node_id: str | None = None
     node_type: str | None = None
@@ -81,7 +87,7 @@ class ExecutionErrorInfo(BaseModel):
 
 
 class QueuedPrompt(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = AFTER_POSTING
 
     prompt_id: str
     number: int | None = None
@@ -91,7 +97,7 @@ class QueuedPrompt(BaseModel):
 class QueueState(BaseModel):
     """Prompt ids of ``GET /queue``: running first, pending in execution order."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = AFTER_POSTING
 
     running: list[str] = Field(default_factory=list)
     pending: list[str] = Field(default_factory=list)
@@ -115,7 +121,7 @@ def _queue_ids(items: Any) -> list[str]:
 class HistoryEntry(BaseModel):
     """One prompt's entry in ``GET /history/{id}`` (written once the prompt finished)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = AFTER_POSTING
 
     prompt_id: str
     number: int | None = None
@@ -193,7 +199,7 @@ def elapsed_s(start_ms: Any, end_ms: Any) -> float | None:
 class PromptOutcome(BaseModel):
     """How a tracked prompt ended. ``outputs`` holds only saved files (``type == "output"``)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = AFTER_POSTING
 
     prompt_id: str
     status: OutcomeStatus
@@ -201,3 +207,4 @@ class PromptOutcome(BaseModel):
     error: ExecutionErrorInfo | None = None
     execution_time_s: float | None = None
     cached: bool = False
+

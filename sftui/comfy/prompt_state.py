@@ -15,6 +15,20 @@ TERMINAL_EVENTS = (ev.ExecutionSuccess, ev.ExecutionError, ev.ExecutionInterrupt
 _TERMINAL_STATUS = {ev.ExecutionSuccess: "success", ev.ExecutionError: "error", ev.ExecutionInterrupted: "interrupted"}
 
 
+def prepare_for_outcome() -> None:
+    """Build now the validators that a prompt's end needs (its last event, history, outcome).
+
+    They are built on first use (see ``events.WHILE_RUNNING``); for these, first use
+    comes after the prompt's end, where the build would delay the result. Called as a
+    prompt is posted, while the server is busy with it. A built model returns at once.
+    """
+    ev.ExecutionSuccess.model_rebuild()
+    OutputRef.model_rebuild()
+    ExecutionErrorInfo.model_rebuild()
+    HistoryEntry.model_rebuild()
+    PromptOutcome.model_rebuild()
+
+
 class PromptHandle:
     """Created by ``ComfyWatcher.track``; updated only by the watcher."""
 

@@ -32,7 +32,7 @@ from sftui.comfy.client import ComfyClient
 from sftui.comfy.connection import BackoffPolicy, ConnectionState, describe_ws_error, open_socket
 from sftui.comfy.httpio import display_url
 from sftui.comfy.models import ExecutionErrorInfo, HistoryEntry, PromptOutcome, QueueState
-from sftui.comfy.prompt_state import TERMINAL_EVENTS, PromptHandle, build_outcome, lost_outcome
+from sftui.comfy.prompt_state import TERMINAL_EVENTS, PromptHandle, build_outcome, lost_outcome, prepare_for_outcome
 from sftui.comfy.updates import UpdateBuffer
 from sftui.errors import ServerError, ServerUnreachable
 
@@ -141,6 +141,7 @@ class ComfyWatcher:
             raise ServerError(f"cannot track prompt {prompt_id}: the watcher is closed")
         handle = PromptHandle(prompt_id, buffer_size=self.update_buffer)
         self._handles[prompt_id] = handle
+        prepare_for_outcome()  # while the server runs it, not after its end
         for event in self._orphans.pop(prompt_id, ()):
             self._apply(handle, event)
         return handle
