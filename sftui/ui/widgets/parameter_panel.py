@@ -124,6 +124,9 @@ class ParameterPanel(Widget):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="parameters-scroll"):
             for line in LINES:
+                if len(line) == 1:
+                    yield self._field(line[0])
+                    continue
                 with Horizontal(classes="parameter-line") as container:
                     self._lines.append((container, line))
                     for key in line:
