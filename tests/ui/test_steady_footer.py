@@ -6,7 +6,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
 
-from sftui.ui.widgets.steady_footer import SteadyFooter
+from sftui.ui.widgets.steady_footer import SETTLE, SteadyFooter
 
 
 class Box(Widget, can_focus=True):
@@ -40,8 +40,7 @@ async def test_same_keys_no_rebuild_new_keys_rebuild() -> None:
     async with app.run_test() as pilot:
         footer = app.query_one(SteadyFooter)
         app.query_one("#a").focus()
-        await pilot.pause()
-        await pilot.pause()
+        await pilot.pause(SETTLE * 2)
         assert "Same key" in _labels(footer)
         rebuilds = 0
         original = footer.recompose
@@ -57,14 +56,13 @@ async def test_same_keys_no_rebuild_new_keys_rebuild() -> None:
         # Focus moves, bindings are signalled again: the same keys are shown, nothing is rebuilt.
         app.query_one("#b").focus()
         app.screen.refresh_bindings()
-        await pilot.pause()
-        await pilot.pause()
+        await pilot.pause(SETTLE * 2)
         assert rebuilds == 0
         assert list(footer.query("FooterKey")) == before
 
-        # Other keys: rebuilt once, and it shows them.
+        # Other keys: rebuilt once after the burst, and it shows them.
         app.query_one("#c").focus()
-        await pilot.pause()
-        await pilot.pause()
+        app.screen.refresh_bindings()
+        await pilot.pause(SETTLE * 2)
         assert rebuilds == 1
         assert "Other key" in _labels(footer) and "Same key" not in _labels(footer)

@@ -76,6 +76,7 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
     @dataclass
     class Open(Message):
         session_id: str | None
+        epoch: int = 0
 
     @dataclass
     class Upsert(Message):
@@ -102,6 +103,8 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         self._cursor: str | None = None
         self._newer: str | None = None
         self._epoch = 0
+        #: The newest epoch handed out (an Open on its way installs it).
+        self._issued = 0
         self._loading = False
         self._shifting = False
         #: A key asked to move past the edge while that side's page was being read: +1 / -1.
@@ -115,28 +118,33 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         """Forget what is shown and open ``session_id`` on its newest page."""
         self.session_id = session_id
         self._loading = session_id is not None
-        self.post_message(self.Open(session_id))
+        self._issued += 1
+        if session_id is not None:
+            # Read at once: the query runs while the Open message waits for its turn.
+            self._load_page(session_id, "newest", None, self._issued, False)
+        self.post_message(self.Open(session_id, self._issued))
 
     @on(Open)
     async def _open(self, event: Open) -> None:
         event.stop()
         async with self._lock:
-            if event.session_id != self.session_id:
+            if event.session_id != self.session_id or event.epoch != self._issued:
                 return
-            self._forget()
+            self._forget(event.epoch)
             if self._local:
                 self._local = []
                 await self.remove_children([card for card in self.cards if card.local])
             if event.session_id is None:
                 await self.remove_children()
                 self._show_empty()
-            else:
-                # The old cards stay until the page comes: they are rebound to its rows, not rebuilt.
-                self._read("newest", None)
+            # Else the old cards stay until the page comes: they are rebound to its rows, not rebuilt.
 
-    def _forget(self) -> None:
+    def _forget(self, epoch: int | None = None) -> None:
         """Drop the loaded rows (the cards keep showing them until the next page is taken)."""
-        self._epoch += 1
+        if epoch is None:
+            self._issued += 1
+            epoch = self._issued
+        self._epoch = epoch
         self._items, self._lo, self._hi, self._cursor, self._newer = [], 0, 0, None, None
         self._step_pending = 0
 
