@@ -9,7 +9,12 @@ Clocks, all ``perf_counter`` in this process:
   run time), i.e. the moment the frame's bytes were parsed off the socket;
 - shown: the first frame (``FrameClock``) at which the running card's
   ``GenerationProgress.percent`` has reached the percent that event produced. Events
-  coalesced away (``can_replace``) count as shown when a later value is;
+  coalesced away (``can_replace``) count as shown when a later value is. An event whose
+  percent the screen already showed when it arrived (the last frame before it has it)
+  has nothing left to show and is not a sample: its "latency" would only be the wait
+  for some other repaint (the percent has one decimal and a long sampler moves it once
+  every ~30 steps, so that was ~97% of the samples, and they rewarded repainting
+  anything, often). Those waits stay in the output as ``event_to_next_frame_ms``;
 - keys: a character sent through the driver while the stream runs, until the first
   frame whose prompt text has it.
 
@@ -113,9 +118,12 @@ async def measure(db: Path, cache: Path, url: str, steps: int, seconds: float, k
     return results
 
 
-def _latencies(clock: FrameClock, window: list[tuple[float, int, int]], percent_of: dict[int, float]) -> list[float]:
+def _latencies(clock: FrameClock, window: list[tuple[float, int, int]], percent_of: dict[int, float], *, already_shown: bool = False) -> list[float]:
+    """Milliseconds from each event to the first frame showing its percent: for the events the
+    screen was behind on when they arrived, or (``already_shown``) for the others."""
     known = sorted(percent_of.items())
     values = [v for v, _ in known]
+    times = [at for at, _ in clock.frames]
     out: list[float] = []
     for at, value, _maximum in window:
         # The percent this value produced; a value the client never turned into an event takes the next one's.
@@ -123,10 +131,18 @@ def _latencies(clock: FrameClock, window: list[tuple[float, int, int]], percent_
         if index == len(known):
             continue
         target = known[index][1]
-        shown = clock.first_after(at, lambda probe, t=target: probe[0] is not None and probe[0] >= t)
+        before = bisect.bisect_left(times, at) - 1
+        on_screen = before >= 0 and _reached(clock.frames[before][1], target)
+        if on_screen != already_shown:
+            continue
+        shown = clock.first_after(at, lambda probe, t=target: _reached(probe, t))
         if shown is not None:
             out.append((shown - at) * 1000)
     return out
+
+
+def _reached(probe: Any, target: float) -> bool:
+    return probe[0] is not None and probe[0] >= target
 
 
 def _results(clock: FrameClock, window: list[tuple[float, int, int]], percent_of: dict[int, float], keys: list[tuple[float, int]], seconds: float) -> dict[str, Any]:
@@ -139,6 +155,7 @@ def _results(clock: FrameClock, window: list[tuple[float, int, int]], percent_of
     frames = [at for at, _ in clock.frames if window and window[0][0] <= at <= window[-1][0]]
     return {
         "event_to_widget_ms": events,
+        "event_to_next_frame_ms": _latencies(clock, window, percent_of, already_shown=True),
         "key_latency_ms": presses,
         "events_in_window": len(window),
         "events_per_s": len(window) / seconds if seconds else None,
