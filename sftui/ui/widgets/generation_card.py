@@ -111,13 +111,16 @@ class GenerationCard(Widget, can_focus=True):
         thumbs = self._thumb_specs(gen)
         self._images.display = bool(thumbs)
         self._no_image.display = thumbs == []
+        # Thumbs beyond this row's images are hidden, not removed: the next row may have more.
         mounted = list(self._images.query_children(ImageThumb))
-        for thumb, (path, caption) in zip(mounted, thumbs or ()):
+        wanted = thumbs or []
+        for thumb, (path, caption) in zip(mounted, wanted):
             thumb.show_path(path, caption)
-        if thumbs and len(thumbs) > len(mounted):
-            self._images.mount_all([ImageThumb(path, caption=caption) for path, caption in thumbs[len(mounted) :]])
-        elif len(mounted) > len(thumbs or ()):
-            self._images.remove_children(mounted[len(thumbs or ()) :])
+            thumb.display = True
+        for spare in mounted[len(wanted) :]:
+            spare.display = False
+        if len(wanted) > len(mounted):
+            self._images.mount_all([ImageThumb(path, caption=caption) for path, caption in wanted[len(mounted) :]])
         progress = self.progress
         if progress is not None and old is not None and old.id == gen.id and progress.local == self._waits_locally(gen) and gen.status in ("pending", "running"):
             if progress.status != gen.status:

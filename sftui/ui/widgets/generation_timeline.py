@@ -315,7 +315,12 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
 
     async def _extend_top(self, count: int = PAGE) -> None:
         """Show the previous chunk of loaded rows above, releasing cards at the bottom."""
-        if self._lo == 0 or self._shifting:
+        if self._shifting:
+            return
+        if self._lo == 0:
+            # Asked for by a scroll that another change (the opened page's fill) already served: read on.
+            if self._cursor is not None and not self._loading:
+                self._read("older", self._cursor)
             return
         self._shifting = True
         keep = self._visible_anchor()
@@ -329,7 +334,11 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
 
     async def _extend_bottom(self) -> None:
         """Show the next chunk of loaded rows below, releasing cards at the top."""
-        if self._hi >= len(self._items) or self._shifting:
+        if self._shifting:
+            return
+        if self._hi >= len(self._items):
+            if self._newer is not None and not self._loading:
+                self._read("newer", self._newer)
             return
         self._shifting = True
         keep = self._visible_anchor()
