@@ -73,3 +73,31 @@ async def test_sessions_on_one_workflow_swap_values_not_widgets(offline_app, see
         await open_from_sidebar(pilot, screen, alpha.id, ALPHA)
         assert screen.panel.custom.keys == ["9.filename_prefix"]
         assert "KSamplerAdvanced" not in screen_text(app)
+
+
+async def test_a_session_on_the_workflow_shown_has_its_values_before_the_workflow_is_read_again(offline_app, seeder) -> None:
+    import threading
+
+    alpha = seeder.session("Alpha", draft={"prompt": "a", "parameters": ALPHA})
+    seeder.tick()
+    seeder.session("Beta", draft={"prompt": "b", "parameters": BETA})
+    app = offline_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await wait_for(pilot, lambda: shows(screen, BETA), what="Beta's draft in the form")
+        gate = threading.Event()
+        read = app.backend.builtin_parameters
+
+        def held(*args: Any, **kwargs: Any) -> Any:
+            gate.wait(30)
+            return read(*args, **kwargs)
+
+        app.backend.builtin_parameters = held
+        try:
+            await open_from_sidebar(pilot, screen, alpha.id)
+            # The workflow's parameters are held back: what the form shows came with the session.
+            await wait_for(pilot, lambda: shows(screen, ALPHA), timeout=5, what="Alpha's draft before its workflow")
+        finally:
+            gate.set()
+        await pilot.pause(0.2)
+        assert shows(screen, ALPHA), "the workflow read again shows the same values"

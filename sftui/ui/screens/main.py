@@ -208,6 +208,10 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
         self._restore = saved if isinstance(saved, dict) and saved else session.last_parameters.model_dump(mode="json")
         if isinstance(draft.get("parameters_open"), bool):
             self._set_parameters_choice(draft["parameters_open"])
+        if self.workflow_bar.would_select(session.current_workflow_id) == self.workflow_bar.selected_id:
+            # The workflow shown already: its values go in now, with this frame. The workflow is
+            # still read again below (it may have been edited) and shown with the same values.
+            self.panel.load(self._restore)
         self.workflow_bar.select_workflow(session.current_workflow_id)
 
     def draft(self) -> dict[str, Any]:

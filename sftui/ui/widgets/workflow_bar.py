@@ -119,6 +119,12 @@ class WorkflowBar(ReportWorkerErrors, Horizontal):
         if event.announce or value != self.selected_id:
             self._resolve(value, event.by_user)
 
+    def would_select(self, workflow_id: str | None) -> str | None:
+        """What ``select_workflow(workflow_id)`` selects, as far as the list read last knows."""
+        if workflow_id is not None and any(w.id == workflow_id for w in self.workflows):
+            return workflow_id
+        return next((w.id for w in self.workflows if w.is_default), None)
+
     def select_workflow(self, workflow_id: str | None, *, by_user: bool = False) -> None:
         """Use ``workflow_id`` (None or unknown: the default); ``Selected`` follows in any case."""
         self.reload(workflow_id, keep=False, by_user=by_user, announce=True)
