@@ -7,14 +7,10 @@ Clocks, all ``perf_counter`` in this process:
 
 - arrival: ``websockets``' assembler receiving a ``progress`` text frame (wrapped at
   run time), i.e. the moment the frame's bytes were parsed off the socket;
-- shown: the first frame (``FrameClock``) at which the running card's
-  ``GenerationProgress.percent`` has reached the percent that event produced. Events
-  coalesced away (``can_replace``) count as shown when a later value is. An event whose
-  percent the screen already showed when it arrived (the last frame before it has it)
-  has nothing left to show and is not a sample: its "latency" would only be the wait
-  for some other repaint (the percent has one decimal and a long sampler moves it once
-  every ~30 steps, so that was ~97% of the samples, and they rewarded repainting
-  anything, often). Those waits stay in the output as ``event_to_next_frame_ms``;
+- shown: the first frame (``FrameClock``) at which the running card's progress line
+  shows that event's step or a later one (``GenerationProgress.step``, drawn as
+  "step 1234/4000"): every progress event changes what is on screen. Events coalesced
+  away (``can_replace``) count as shown when a later step is;
 - keys: a character sent through the driver while the stream runs, until the first
   frame whose prompt text has it.
 
@@ -27,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import bisect
 import json
 import sys
 from pathlib import Path
@@ -55,26 +50,9 @@ def _hook_frames(arrivals: list[tuple[float, int, int]]) -> None:
     Assembler.put = put
 
 
-def _hook_percent(percent_of: dict[int, float]) -> None:
-    """value -> the percent the client computed from it (read where backend events become messages)."""
-    from sftui.ui import messages
-
-    original = messages.to_message
-
-    def to_message(event: Any) -> Any:
-        data = getattr(event, "data", None)
-        if getattr(event, "event", "") == "generation:progress" and isinstance(data, dict) and data.get("value") is not None:
-            percent_of.setdefault(int(data["value"]), float(data.get("progress") or 0))
-        return original(event)
-
-    messages.to_message = to_message
-
-
 async def measure(db: Path, cache: Path, url: str, steps: int, seconds: float, key_every: float, send_log: Path | None = None, images: str = "halfcell") -> dict[str, Any]:
     arrivals: list[tuple[float, int, int]] = []
-    percent_of: dict[int, float] = {}
     _hook_frames(arrivals)
-    _hook_percent(percent_of)
     app = make_app(db, cache, server_url=url, images=images)
     async with app.run_test(size=SIZE) as pilot:
         clock = FrameClock(app)
@@ -86,7 +64,9 @@ async def measure(db: Path, cache: Path, url: str, steps: int, seconds: float, k
             # Looked up at every frame: a card recomposes (new progress child) when its row changes.
             card = None if state["generation"] is None else screen.timeline.card_for(state["generation"])
             widget = None if card is None else card.progress
-            return (None if widget is None else widget.percent), len(prompt.text)
+            # The step the line shows ("step 1234/4200"): every progress event changes it.
+            step = None if widget is None else widget.step
+            return (None if step is None else step[0]), len(prompt.text)
 
         clock.probe = probe
         clock.install()
@@ -109,44 +89,27 @@ async def measure(db: Path, cache: Path, url: str, steps: int, seconds: float, k
         window = [a for a in arrivals if start <= a[0] <= end]
         screen.action_cancel()
         await pilot.pause(0.5)
-    results = _results(clock, window, percent_of, keys, end - start)
+    results = _results(clock, window, keys, end - start)
     if send_log is not None and send_log.is_file():
         sent = [tuple(json.loads(line)) for line in send_log.read_text().splitlines() if line.strip()]
         sent_window = [(at, int(v), int(m)) for at, v, m in sent if start <= at <= end]
-        results["sent_to_widget_ms"] = _latencies(clock, sent_window, percent_of)
+        results["sent_to_widget_ms"] = _latencies(clock, sent_window)
         results["sent_per_s"] = len(sent_window) / (end - start)
     return results
 
 
-def _latencies(clock: FrameClock, window: list[tuple[float, int, int]], percent_of: dict[int, float], *, already_shown: bool = False) -> list[float]:
-    """Milliseconds from each event to the first frame showing its percent: for the events the
-    screen was behind on when they arrived, or (``already_shown``) for the others."""
-    known = sorted(percent_of.items())
-    values = [v for v, _ in known]
-    times = [at for at, _ in clock.frames]
+def _latencies(clock: FrameClock, window: list[tuple[float, int, int]]) -> list[float]:
+    """Milliseconds from each event to the first frame showing its step (or a later one)."""
     out: list[float] = []
     for at, value, _maximum in window:
-        # The percent this value produced; a value the client never turned into an event takes the next one's.
-        index = bisect.bisect_left(values, value)
-        if index == len(known):
-            continue
-        target = known[index][1]
-        before = bisect.bisect_left(times, at) - 1
-        on_screen = before >= 0 and _reached(clock.frames[before][1], target)
-        if on_screen != already_shown:
-            continue
-        shown = clock.first_after(at, lambda probe, t=target: _reached(probe, t))
+        shown = clock.first_after(at, lambda probe, v=value: probe[0] is not None and probe[0] >= v)
         if shown is not None:
             out.append((shown - at) * 1000)
     return out
 
 
-def _reached(probe: Any, target: float) -> bool:
-    return probe[0] is not None and probe[0] >= target
-
-
-def _results(clock: FrameClock, window: list[tuple[float, int, int]], percent_of: dict[int, float], keys: list[tuple[float, int]], seconds: float) -> dict[str, Any]:
-    events = _latencies(clock, window, percent_of)
+def _results(clock: FrameClock, window: list[tuple[float, int, int]], keys: list[tuple[float, int]], seconds: float) -> dict[str, Any]:
+    events = _latencies(clock, window)
     presses = []
     for at, length in keys:
         shown = clock.first_after(at, lambda probe, n=length: probe[1] >= n)
@@ -155,7 +118,6 @@ def _results(clock: FrameClock, window: list[tuple[float, int, int]], percent_of
     frames = [at for at, _ in clock.frames if window and window[0][0] <= at <= window[-1][0]]
     return {
         "event_to_widget_ms": events,
-        "event_to_next_frame_ms": _latencies(clock, window, percent_of, already_shown=True),
         "key_latency_ms": presses,
         "events_in_window": len(window),
         "events_per_s": len(window) / seconds if seconds else None,

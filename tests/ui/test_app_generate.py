@@ -38,7 +38,7 @@ def watch_running_cards(app, seen: list, shown: list):
             progress = card.progress if card is not None else None
             if progress is not None:
                 thumb = progress.query(ImageThumb)
-                shown.append((card.generation.status, progress.percent, progress.current_node, bool(thumb) and thumb.first().has_image))
+                shown.append((card.generation.status, progress.percent, progress.current_node, progress.step, bool(thumb) and thumb.first().has_image))
 
     return hook
 
@@ -57,7 +57,9 @@ async def test_first_run_generates_from_the_prompt_with_edited_parameters(make_a
         [card] = await wait_for_status(pilot, screen, ["completed"])
 
         # While it ran, the card showed a growing bar, the node, and a live preview frame.
-        assert any(status == "running" and percent > 50 and node for status, percent, node, _ in shown), shown[-5:]
+        assert any(status == "running" and percent > 50 and node for status, percent, node, _, _ in shown), shown[-5:]
+        # ... and the sampler's steps, as the server reported them (12 set above).
+        assert any(step is not None and step[1] == 12 for *_, step, _ in shown), shown[-5:]
         assert any(has_preview for *_, has_preview in shown)
 
         gen = card.generation

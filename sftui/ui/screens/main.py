@@ -368,7 +368,7 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
 
     @on(msg.GenerationProgress)
     def _progress(self, event: msg.GenerationProgress) -> None:
-        self.timeline.show_progress(event.generation_id, event.percent, event.current_node)
+        self.timeline.show_progress(event.generation_id, event.percent, event.current_node, event.value, event.maximum)
 
     @on(msg.GenerationPreview)
     def _preview(self, event: msg.GenerationPreview) -> None:

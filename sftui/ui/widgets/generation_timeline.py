@@ -483,7 +483,8 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         if card is not None and card.generation.status == "pending":
             card.generation = card.generation.model_copy(update={"status": "running"})
 
-    def show_progress(self, generation_id: str, percent: float, node: str | None) -> None:
+    def show_progress(self, generation_id: str, percent: float, node: str | None, value: int | None = None, maximum: int | None = None) -> None:
+        """One progress event: overall ``percent``, the running ``node`` and its steps (``value`` of ``maximum``)."""
         card = self.card_for(generation_id)
         if card is None:
             return
@@ -492,7 +493,7 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
             self.mark_running(generation_id)
         progress = card.progress
         if progress is not None:
-            progress.update_progress(percent, node)
+            progress.update_progress(percent, node, value, maximum)
 
     def show_preview(self, generation_id: str, data: bytes) -> None:
         card = self.card_for(generation_id)
