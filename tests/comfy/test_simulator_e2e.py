@@ -106,3 +106,18 @@ async def test_server_restart_loses_the_prompt(ksampler: dict[str, Any]) -> None
     finally:
         await second.stop()
     assert outcome.status == "lost"
+
+
+async def test_the_socket_does_not_negotiate_compression(sim: Any) -> None:
+    """Previews are JPEG: deflating them costs CPU on both ends for nothing."""
+    from sftui.comfy.connection import open_socket
+
+    client = ComfyClient(sim.url)
+    ws = await asyncio.wait_for(open_socket(client), 10)
+    try:
+        assert ws.response is not None
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+        assert ws.protocol.extensions == []
+    finally:
+        await ws.close()
+        await client.aclose()
