@@ -69,6 +69,8 @@ def decode_preview(data: bytes, box: tuple[int, int] = PREVIEW_BOX) -> Image.Ima
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PREVIEW_PIXELS:
                 raise SftuiError(f"preview frame of {image.width}×{image.height} pixels is too large to show")
+            # JPEG frames decode straight at 1/2, 1/4 or 1/8 scale when that still covers the box.
+            image.draft("RGB", box)
             image.load()
             image.thumbnail(box)
             return _displayable(image)

@@ -55,6 +55,19 @@ def test_preview_frames_are_decoded_and_shrunk() -> None:
     assert image.size == (384, 384) and image.mode == "RGB"
 
 
+def test_preview_frames_decode_to_the_box_the_thumb_shows() -> None:
+    from sftui.ui.widgets.image_thumb import preview_box
+
+    box = preview_box(8)
+    for mode, size in (("RGB", (512, 512)), ("L", (768, 384))):
+        buffer = io.BytesIO()
+        Image.new(mode, size, 90).save(buffer, format="JPEG")
+        image = decode_preview(buffer.getvalue(), box)
+        assert image.height <= box[1] and image.width <= box[0]
+        assert abs(image.width / image.height - size[0] / size[1]) < 0.05  # aspect kept
+        assert image.mode == "RGB"
+
+
 def test_thumbnail_width_keeps_the_aspect_in_cells() -> None:
     assert thumb_columns((512, 512), 8) == 16  # cells are twice as tall as wide
     assert thumb_columns((1024, 512), 8) == 32

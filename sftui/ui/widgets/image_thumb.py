@@ -177,6 +177,8 @@ class ImageThumb(ReportWorkerErrors, Widget):
         from sftui.ui.thumbnails import decode_preview
 
         worker = get_current_worker()
+        # Decoded to the pixels the thumb shows (not the server's 512 px): every redraw scales what it is given.
+        box = preview_box(THUMB_ROWS)
         while not worker.is_cancelled:
             if not self._frame_ready.wait(FRAME_WAIT):
                 continue
@@ -186,7 +188,7 @@ class ImageThumb(ReportWorkerErrors, Widget):
             if data is None:
                 continue
             try:
-                image = decode_preview(data)
+                image = decode_preview(data, box)
             except SftuiError as exc:
                 self.post_message(self.Failed(self, exc.message))
                 continue
@@ -240,15 +242,25 @@ class ImageThumb(ReportWorkerErrors, Widget):
         return self._image_widget is not None and bool(self._image_widget.display)
 
 
-def thumb_columns(size: tuple[int, int], rows: int) -> int:
-    """Cells across for an image of ``size`` pixels shown ``rows`` cells high, keeping its aspect."""
+def _cell_pixels() -> tuple[int, int]:
     try:
         from textual_image.widget import get_cell_size
 
         cell = get_cell_size()
-        cell_width, cell_height = cell.width or 10, cell.height or 20
+        return cell.width or 10, cell.height or 20
     except Exception:  # no terminal to ask (closed stdout): the usual 1:2 cell
-        cell_width, cell_height = 10, 20
+        return 10, 20
+
+
+def preview_box(rows: int) -> tuple[int, int]:
+    """The pixel box an image shown ``rows`` cells high needs at most (up to 4:1 wide)."""
+    _cell_width, cell_height = _cell_pixels()
+    return rows * cell_height * 4, rows * cell_height
+
+
+def thumb_columns(size: tuple[int, int], rows: int) -> int:
+    """Cells across for an image of ``size`` pixels shown ``rows`` cells high, keeping its aspect."""
+    cell_width, cell_height = _cell_pixels()
     width, height = size
     return max(1, round(rows * cell_height / cell_width * width / max(1, height)))
 
