@@ -15,6 +15,7 @@ import os
 import sys
 from typing import Callable
 
+from sftui.cli import gcpause
 from sftui.cli.parser import Handler, build_parser, parse
 
 __all__ = ["build_parser", "end_process", "resolve_handler", "run"]
@@ -41,6 +42,7 @@ def _at_exit() -> None:
 
 
 _exit_hook = False
+_GENERATE = "sftui.cli.cmd_generate:generate"
 
 
 def end_process(code: int) -> None:
@@ -70,17 +72,26 @@ def end_process(code: int) -> None:
 
 def run(argv: list[str]) -> int:
     global _exit_hook
-    args = parse(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        handler = "sftui.cli.cmd_misc:tui"
-    elif not _exit_hook:
-        # Headless commands only: the TUI's worker threads may still use the database at exit.
-        atexit.register(_at_exit)
-        _exit_hook = True
-    from sftui.cli.errors import guarded
-    from sftui.config import log_path
-    from sftui.logs import setup_logging
+    # Start-up (parsing, then generate's imports before the handler runs) without the
+    # collector: see gcpause. generate resumes it once its prompts are posted; any other
+    # command gets it back as soon as it is known.
+    gcpause.pause()
+    try:
+        args = parse(argv)
+        handler = getattr(args, "handler", None)
+        if handler != _GENERATE:
+            gcpause.restore()
+        if handler is None:
+            handler = "sftui.cli.cmd_misc:tui"
+        elif not _exit_hook:
+            # Headless commands only: the TUI's worker threads may still use the database at exit.
+            atexit.register(_at_exit)
+            _exit_hook = True
+        from sftui.cli.errors import guarded
+        from sftui.config import log_path
+        from sftui.logs import setup_logging
 
-    setup_logging(log_path())
-    return guarded(lambda: resolve_handler(handler)(args), as_json=bool(getattr(args, "json", False)))
+        setup_logging(log_path())
+        return guarded(lambda: resolve_handler(handler)(args), as_json=bool(getattr(args, "json", False)))
+    finally:
+        gcpause.restore()

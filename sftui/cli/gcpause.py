@@ -3,8 +3,9 @@
 Start-up imports pydantic, httpx, websockets, peewee and most of sftui: some 200,000
 objects that live until the process ends. Their allocation keeps triggering the
 collector, which walks them again each time (~25 ms of a ``generate``, for nothing:
-start-up makes next to no cyclic garbage). So the collector waits until the work
-proper begins (``resume``); then everything alive so far is frozen, out of its reach,
+start-up makes next to no cyclic garbage). So the collector waits, from the moment
+``sftui.cli.run`` starts parsing the command line, until the work proper begins
+(``resume``, once the prompts are posted); then everything alive so far is frozen, out of its reach,
 and it runs as usual for what comes after. ``restore`` puts the collector back as it
 was, for callers that run commands in-process (tests).
 """

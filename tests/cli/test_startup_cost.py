@@ -193,3 +193,19 @@ def test_a_live_thread_gets_the_ordinary_exit(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     # The interpreter waited for the thread and tore down as usual.
     assert "thread ended" in lines and "hook" in lines and lines[-1] == "teardown"
+
+
+def test_the_collector_is_back_after_any_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """run() pauses it from the start (only generate keeps it paused, until its prompts are posted)."""
+    import gc
+
+    from sftui.cli import run
+
+    try:
+        assert run(["locate", "--db", str(tmp_path / "x.db")]) == 0
+        assert gc.isenabled()
+        with pytest.raises(SystemExit):
+            run(["generate", "--no-such-option"])
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
