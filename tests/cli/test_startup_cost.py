@@ -195,7 +195,7 @@ def test_a_live_thread_gets_the_ordinary_exit(tmp_path: Path) -> None:
     assert "thread ended" in lines and "hook" in lines and lines[-1] == "teardown"
 
 
-def test_the_collector_is_back_after_any_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_collector_is_back_after_any_command(tmp_path: Path, capsys: pytest.CaptureFixture[str], sftui_logger: logging.Logger) -> None:
     """run() pauses it from the start (only generate keeps it paused, until its prompts are posted)."""
     import gc
 
