@@ -418,3 +418,20 @@ async def test_another_workflow_keeps_the_node_groups_it_shares(options: dict[st
         panel.workflow_parameters = [p for p in extract_parameters(changed, object_info) if p.get("standard")]
         await pilot.pause()
         assert panel.custom.keys == [] and "Workflow parameters" not in screen_text(app)
+
+
+async def test_a_kept_custom_field_keeps_explaining_a_refused_value(options: dict[str, Any], params: list[dict[str, Any]]) -> None:
+    app = host()
+    async with app.run_test(size=(100, 50)) as pilot:
+        panel = await ready(pilot, options, params)
+        panel.custom.control_for("5.end_at_step").focus()
+        await pilot.press("ctrl+u")
+        await paste(pilot, "20000")
+        await pilot.pause()
+        assert "⚠ must be ≤ 10000" in screen_text(app)
+        panel.show_workflow(params, {"5.end_at_step": 20000})  # the same text again: still refused
+        await pilot.pause()
+        assert "⚠ must be ≤ 10000" in screen_text(app)
+        panel.show_workflow(params, {"5.end_at_step": 25})
+        await pilot.pause()
+        assert "⚠" not in screen_text(app) and panel.collect()["5.end_at_step"] == 25

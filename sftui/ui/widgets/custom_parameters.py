@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Checkbox, Collapsible, Static
+from textual.widgets import Checkbox, Collapsible, Input, Static
 
 from sftui.errors import ParameterError
 from sftui.ui.text import inert, inert_content
@@ -123,7 +123,10 @@ class _Section:
     def reset(self, params: list[dict[str, Any]], values: dict[str, Any], collapsed: bool) -> None:
         for control, field, param in zip(self.controls, self.fields, params):
             control.reset(param, _value_for(param, values))
-            field.set_error(None, source=control.widget)  # a refusal from collect() was about the old value
+            if not isinstance(control.widget, Input):
+                # A choice refused by collect() was about the old value; an Input's error follows
+                # its text (validated again when the text changes).
+                field.set_error(None, source=control.widget)
         self.widget.collapsed = collapsed
 
 
