@@ -33,12 +33,23 @@ class FrameClock:
     frames: list[tuple[float, Any]] = field(default_factory=list)
     #: Called at each frame; its result is stored beside the frame's time.
     probe: Callable[[], Any] = lambda: None
+    #: Start times of the screen's layout passes (reflows).
+    layouts: list[float] = field(default_factory=list)
 
     def install(self) -> FrameClock:
         from textual._compositor import CompositorUpdate
+        from textual.screen import Screen
 
         original = self.app._display
         console = self.app.console
+        refresh_layout = Screen._refresh_layout
+        layouts = self.layouts
+
+        def timed_refresh_layout(screen: Any, *args: Any, **kwargs: Any) -> Any:
+            layouts.append(now())
+            return refresh_layout(screen, *args, **kwargs)
+
+        Screen._refresh_layout = timed_refresh_layout
 
         def display(screen: Any, renderable: Any) -> None:
             original(screen, renderable)
@@ -56,6 +67,22 @@ class FrameClock:
             if at >= moment and accept(value):
                 return at
         return None
+
+    async def wait_laid_out_frame_after(self, moment: float, timeout: float = 30.0) -> float:
+        """The first frame of the first layout pass that starts after ``moment``.
+
+        Widgets report content changes to the screen one by one, so a frame can go out
+        with new text in the old geometry before the reflow those changes asked for:
+        what changed is only shown, as it should be, once a layout pass has placed it.
+        """
+        deadline = now() + timeout
+        while True:
+            start = next((at for at in self.layouts if at >= moment), None)
+            if start is not None:
+                return await self.wait_frame_after(start, timeout=max(0.1, deadline - now()))
+            if now() > deadline:
+                raise TimeoutError("no layout pass came")
+            await asyncio.sleep(0.001)
 
     async def wait_frame_after(self, moment: float, accept: Callable[[Any], bool] = lambda _v: True, timeout: float = 30.0) -> float:
         deadline = now() + timeout

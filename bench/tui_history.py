@@ -3,10 +3,11 @@
 Run by ``bench/run.py`` as ``python -m bench.tui_history MODE ...``; prints one JSON line.
 
 - ``open``: for each size, select the session in the sidebar (enter), stop the clock at
-  the first frame after the timeline has taken its newest page. Sizes are interleaved,
+  the first frame of the first layout pass after the timeline has taken its newest page
+  (an earlier frame can show new text in the old geometry). Sizes are interleaved,
   every run switches session, and the first round (cold SQLite cache) is kept.
 - ``older``: on the 100,000 session, focus the top card and press ``up``: the timeline
-  reads the next older page; stop at the first frame after it took that page.
+  reads the next older page; stop as for ``open``, after it took that page.
 - ``rss``: open one session and let its thumbnails load; report ``ru_maxrss``
   (a process per case, so the peaks of different cases never mix).
 """
@@ -41,7 +42,7 @@ def _newest_ids(db_path: Path, session_id: str, limit: int) -> list[str]:
 async def _open(pilot: Any, screen: Any, clock: FrameClock, pages: PageClock, session_id: str, steps: list | None = None) -> float:
     started = await select_session(pilot, screen, session_id)
     taken = await wait_until(lambda: pages.after(started, session_id, False), what="the newest page")
-    painted = await clock.wait_frame_after(taken)
+    painted = await clock.wait_laid_out_frame_after(taken)
     if steps is not None:
         steps.append(pages.breakdown(started, painted))
     return (painted - started) * 1000
@@ -92,7 +93,7 @@ async def measure_older(db: Path, cache: Path, session_id: str, runs: int, image
                 raise AssertionError(f"the top card is not the oldest loaded row (window {timeline.window})")
             started = send_key(app, "up")
             taken = await wait_until(lambda: pages.after(started, session_id, True), what="the older page")
-            painted = await clock.wait_frame_after(taken)
+            painted = await clock.wait_laid_out_frame_after(taken)
             samples.append((painted - started) * 1000)
             steps.append(pages.breakdown(started, painted))
             if len(timeline.loaded_rows) <= loaded:
