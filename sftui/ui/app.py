@@ -6,12 +6,13 @@ import gc
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 
 from sftui.ui.backend import Backend, UISettings
 from sftui.ui.commands import SftuiCommands
+from sftui.ui.heap import HeapKeeper
 from sftui.ui.messages import GenerationStarted, ReportWorkerErrors
 
 # app.tcss first: the other files refine it.
@@ -51,8 +52,19 @@ class SftuiApp(ReportWorkerErrors, App[None]):
         self.backend = backend or Backend(settings)
         self.demo_server = demo_server
         self._heap_frozen_for_streams = False
+        self.heap = HeapKeeper(lambda: self.backend.last_event_at)
+
+    #: What counts as the user doing something (full garbage collections wait for a pause in it).
+    _INPUT_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, self._INPUT_EVENTS):
+            self.heap.touched()
+        await super().on_event(event)
 
     def on_mount(self) -> None:
+        self.heap.install()
+        self.set_interval(1.0, self.heap.tick, name="idle garbage collection")
         if self.settings.theme:
             if self.settings.theme in self.available_themes:
                 self.theme = self.settings.theme
@@ -117,6 +129,7 @@ class SftuiApp(ReportWorkerErrors, App[None]):
         await self.backend.stop()
         # The process may go on without the app (tests, embedding): its objects are garbage now.
         gc.unfreeze()
+        self.heap.uninstall()
 
 
 def settle_heap() -> None:

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -76,6 +77,8 @@ class Backend:
         #: Seconds before the first retry when the server never answered (doubling up to 30 s).
         self.first_retry = first_retry
         self.listener: Listener = listener or (lambda _event: None)
+        #: ``time.monotonic()`` of the last event passed to ``listener`` (the UI tells streams from quiet by it).
+        self.last_event_at = float("-inf")
         self.connection = ConnectionView("connecting")
         self.client: Any = None
         self.runner: Any = None
@@ -292,6 +295,7 @@ class Backend:
         task.add_done_callback(self._tasks.discard)
 
     def _emit(self, event: Any) -> None:
+        self.last_event_at = time.monotonic()
         try:
             self.listener(event)
         except Exception:  # a UI that is closing must not break the runner's tasks

@@ -29,3 +29,18 @@ async def test_the_heap_is_settled_when_the_app_is_up_and_when_the_first_generat
         await pilot.pause()
         assert collected(made_while_streaming), "only the first start settles the heap"
     assert gc.get_freeze_count() == 0, "an app that has exited leaves the collector as it found it"
+
+
+async def test_full_collections_wait_for_the_user_to_pause(offline_app: Any) -> None:
+    from sftui.ui.heap import THRESHOLD2
+
+    before = gc.get_threshold()
+    app = offline_app()
+    async with app.run_test() as pilot:
+        screen = await ready(pilot)
+        assert gc.get_threshold()[2] == THRESHOLD2
+        quiet_since = app.heap._last_input
+        screen.prompt_area.focus_prompt()
+        await pilot.press("x")
+        assert app.heap._last_input > quiet_since  # a key counts as the user doing something
+    assert gc.get_threshold() == before
