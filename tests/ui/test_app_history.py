@@ -149,10 +149,34 @@ async def test_switching_sessions_rebinds_the_cards_instead_of_rebuilding_them(o
 
         screen.open_session(small)
         await wait_for(pilot, lambda: prompts(timeline) == [f"gen {i}" for i in range(5)], what="the small session")
-        assert list(timeline.query_children("GenerationCard")) == pool  # same widgets, 15 of them hidden spares
-        assert all(card in pool[:5] for card in timeline.row_cards)
+        assert set(timeline.query_children("GenerationCard")) == set(pool)  # same widgets, 15 of them hidden spares
+        assert len(timeline.row_cards) == 5
         assert [card.query_one(".card-head").render().plain.splitlines()[1] for card in timeline.row_cards] == [f"gen {i}" for i in range(5)]
 
         screen.open_session(big)
         await wait_for(pilot, lambda: prompts(timeline) == [f"gen {i}" for i in range(10, 30)], what="the big session again")
-        assert list(timeline.query_children("GenerationCard")) == pool
+        assert set(timeline.query_children("GenerationCard")) == set(pool)
+
+
+async def test_a_rebound_card_takes_the_new_rows_look(offline_app, seeder) -> None:
+    """Cards are reused across rows: status border, text and images follow the row, not the card's past."""
+    failed = seed_long_session(seeder, "failed ones", 1)
+    done = seeder.session("done")
+    seeder.generation(done.id, "a finished one", status="completed")
+    app = offline_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await ready(pilot)
+        timeline = screen.timeline
+        screen.open_session(failed)
+        await wait_for(pilot, lambda: prompts(timeline) == ["gen 0"], what="the failed card")
+        [card] = timeline.row_cards
+        failed_border = card.styles.border_top
+        assert card.has_class("-failed") and card.query_one(".card-noimage").display is False
+
+        screen.open_session(done.id)
+        await wait_for(pilot, lambda: prompts(timeline) == ["a finished one"], what="the completed row")
+        assert timeline.row_cards == [card]  # the same widget
+        assert card.has_class("-completed") and not card.has_class("-failed")
+        assert card.styles.border_top != failed_border  # restyled for its new status
+        assert "error 0" not in card.query_one(".card-summary").render().plain
+        await wait_for(pilot, lambda: card.query(".card-images ImageThumb").first().has_image, what="its thumbnail")

@@ -42,6 +42,8 @@ from sftui.ui.widgets.timeline_keys import MAX_CARDS, PAGE, TimelineKeys
 NEAR_EDGE = 3
 #: Cards shown in the first frame of an opened session when none can be reused (more than a tall terminal shows).
 FIRST_PAINT = 8
+#: The fewest rows a card takes (border, head, summary, margin): how many fill the view.
+CARD_MIN_ROWS = 5
 
 
 class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_focus=False):
@@ -182,8 +184,9 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
             self._items = event.rows + [row for row in self._items if row.id not in ids]
             self._cursor, self._newer = event.cursor, None
             hi = len(self._items)
-            # The newest cards fill the view: they are in the first frame, the rest of the page comes after it.
-            lo = max(0, hi - min(max(FIRST_PAINT, len(self._pool())), PAGE))
+            # The newest cards fill the view: they are in the first frame, the rest of the page comes after it
+            # (pool cards beyond them wait hidden: binding and laying out fewer cards makes that frame sooner).
+            lo = max(0, hi - min(max(FIRST_PAINT, self.size.height // CARD_MIN_ROWS + 1), PAGE))
             await self._remount(lo, hi)
             self.anchor()
             if event.focus:
