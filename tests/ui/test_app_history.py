@@ -180,3 +180,33 @@ async def test_a_rebound_card_takes_the_new_rows_look(offline_app, seeder) -> No
         assert card.styles.border_top != failed_border  # restyled for its new status
         assert "error 0" not in card.query_one(".card-summary").render().plain
         await wait_for(pilot, lambda: card.query(".card-images ImageThumb").first().has_image, what="its thumbnail")
+
+
+async def test_a_session_switch_is_drawn_in_one_frame_with_its_page(offline_app, seeder) -> None:
+    """Frames are held from the switch until the page is on the cards (never longer than HOLD_FRAMES_MAX)."""
+    from sftui.ui.screens.main import HOLD_FRAMES_MAX
+
+    first = seed_long_session(seeder, "first", 3)
+    second = seed_long_session(seeder, "second", 30)
+    app = offline_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await ready(pilot)
+        timeline = screen.timeline
+        screen.open_session(first)
+        await wait_for(pilot, lambda: len(timeline.row_cards) == 3 and app._batch_count == 0, what="the first session")
+
+        screen.open_session(second)
+        assert app._batch_count == 1  # nothing is drawn until the page is there
+        await wait_for(pilot, lambda: app._batch_count == 0, what="frames released")
+        assert prompts(timeline)[-1] == "gen 29"  # released with the page on the cards
+        await wait_for(pilot, lambda: len(timeline.row_cards) == PAGE, what="the rest of the page, after that frame")
+
+        # A page that never comes does not freeze the screen.
+        def broken(*_args, **_kwargs):
+            raise RuntimeError("the database went away")
+
+        app.backend.session_page = broken
+        screen.open_session(first)
+        assert app._batch_count == 1
+        await pilot.pause(HOLD_FRAMES_MAX + 0.2)
+        assert app._batch_count == 0

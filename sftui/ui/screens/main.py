@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import WorkerFailed
 
 from sftui.errors import NotFoundError, ParameterError
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: How often the open session is checked for other processes' generations.
 WATCH_SECONDS = 2.0
+#: Seconds a session switch may hold the screen's frames while its page is read (see _hold_frames).
+HOLD_FRAMES_MAX = 0.25
 
 
 class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
@@ -90,6 +93,7 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
         self._in_flight: dict[str, str] = {}
         self._options_loaded = False
         self._shown_once = False
+        self._holding: Timer | None = None
         self._changes: Any = None
 
     def compose(self) -> ComposeResult:
@@ -162,6 +166,8 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
         if session_id == self.session_id and self._shown_once:
             return
         self._shown_once = True
+        if session_id is not None:
+            self._hold_frames()
         self._save_draft(self.session_id, self.draft())
         self.session_id = session_id
         self.sidebar.active_id = session_id
@@ -174,6 +180,26 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
             self.workflow_bar.select_workflow(None)
         else:
             self._load_session(session_id)
+
+    def _hold_frames(self) -> None:
+        """Draw a session switch in one frame, with its page: not first a frame of the sidebar and
+        prompt changing (a full render, ~20 ms, while the page is being read)."""
+        if self._holding is None:
+            self.app._begin_batch()
+            # Never longer than this, whatever happens to the page.
+            self._holding = self.set_timer(HOLD_FRAMES_MAX, self._release_frames, name="session switch")
+
+    def _release_frames(self) -> None:
+        if self._holding is not None:
+            self._holding.stop()
+            self._holding = None
+            self.app._end_batch()
+        self.timeline.fill_after_frame()
+
+    @on(GenerationTimeline.Shown)
+    def _page_shown(self, event: GenerationTimeline.Shown) -> None:
+        event.stop()
+        self._release_frames()
 
     @work(thread=True, group="session", exclusive=True, exit_on_error=False)
     def _load_session(self, session_id: str) -> None:

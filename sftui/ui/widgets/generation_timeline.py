@@ -81,6 +81,12 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         epoch: int = 0
 
     @dataclass
+    class Shown(Message):
+        """The opened session's newest page is on the cards (bubbles to the screen)."""
+
+        session_id: str
+
+    @dataclass
     class Upsert(Message):
         row: Any
         #: Seen by polling the database (another process's write): never older than what is shown.
@@ -111,6 +117,7 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         self._shifting = False
         #: A key asked to move past the edge while that side's page was being read: +1 / -1.
         self._step_pending = 0
+        self._fill_pending = False
         self._local: list[Any] = []
         self._card_index: dict[str, GenerationCard] = {}
 
@@ -191,8 +198,8 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
             self.anchor()
             if event.focus:
                 self._focus_card(len(self.row_cards) - 1)
-            if lo > 0:
-                self.call_after_refresh(self.call_next, self._locked, lambda: self._fill_page(event.session_id, event.epoch))
+            self._fill_pending = lo > 0
+            self.post_message(self.Shown(event.session_id))
             return
         if event.kind == "oldest":
             self._items = list(event.rows)
@@ -263,6 +270,14 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
     async def _locked(self, change: Any) -> None:
         async with self._lock:
             await change()
+
+    def fill_after_frame(self) -> None:
+        """Show the rest of the opened page once the first frame (its newest cards) is out."""
+        if self._fill_pending:
+            self._fill_pending = False
+            session_id, epoch = self.session_id, self._epoch
+            if session_id is not None:
+                self.call_after_refresh(self.call_next, self._locked, lambda: self._fill_page(session_id, epoch))
 
     async def _fill_page(self, session_id: str, epoch: int) -> None:
         """Show the rest of the opened page above the first cards, as a scroll up would."""
