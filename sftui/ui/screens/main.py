@@ -185,6 +185,8 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
         """Draw a session switch in one frame, with its page: not first a frame of the sidebar and
         prompt changing (a full render, ~20 ms, while the page is being read)."""
         if self._holding is None:
+            # What App.batch_update() wraps; held across messages here, so not as a context manager
+            # (private Textual API: Textual is pinned in pyproject.toml).
             self.app._begin_batch()
             # Never longer than this, whatever happens to the page.
             self._holding = self.set_timer(HOLD_FRAMES_MAX, self._release_frames, name="session switch")
