@@ -82,7 +82,8 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
 
     @dataclass
     class Shown(Message):
-        """The opened session's newest page is on the cards (bubbles to the screen)."""
+        """The newest page is on the cards (bubbles to the screen, which draws it and then calls
+        ``fill_after_frame`` for the rest of the page)."""
 
         session_id: str
 
