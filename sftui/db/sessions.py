@@ -60,19 +60,7 @@ def get_session(session_id: str, *, limit: int = 50, before: str | None = None) 
     ``before`` is the ``next_cursor`` of the previous page. Paging is keyed on
     ``(created_at, id)``, so rows added meanwhile neither repeat nor vanish.
     """
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise UsageError(f"limit: expected 1..{MAX_PAGE}, got {limit!r}")
-    key = None if before is None else decode_cursor(before)
-    with read_transaction():
-        row = _session_query().where(SessionRow.id == session_id).dicts().get_or_none()
-        if row is None:
-            raise NotFoundError(f"session {session_id!r} not found", details={"id": session_id})
-        rows = list(_page_query(session_id, key, limit + 1))
-    page = [Generation.model_validate(row_dict(gen)) for gen in rows[:limit]]
-    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
-    return SessionDetail.model_validate(
-        {**row, "generations": page, "total_generations": row["generation_count"], "next_cursor": next_cursor}
-    )
+    return _session_page(session_id, limit, before, forward=False)
 
 
 def get_session_from_oldest(session_id: str, *, limit: int = 50, after: str | None = None) -> SessionDetail:
@@ -82,14 +70,18 @@ def get_session_from_oldest(session_id: str, *, limit: int = 50, after: str | No
     whatever the session's size); ``after`` is the ``next_cursor`` of the previous
     forward page, and ``next_cursor`` is None once the page reaches the newest row.
     """
+    return _session_page(session_id, limit, after, forward=True)
+
+
+def _session_page(session_id: str, limit: int, cursor: str | None, *, forward: bool) -> SessionDetail:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
         raise UsageError(f"limit: expected 1..{MAX_PAGE}, got {limit!r}")
-    key = None if after is None else decode_cursor(after)
+    key = None if cursor is None else decode_cursor(cursor)
     with read_transaction():
         row = _session_query().where(SessionRow.id == session_id).dicts().get_or_none()
         if row is None:
             raise NotFoundError(f"session {session_id!r} not found", details={"id": session_id})
-        rows = list(_page_query(session_id, key, limit + 1, forward=True))
+        rows = list(_page_query(session_id, key, limit + 1, forward=forward))
     page = [Generation.model_validate(row_dict(gen)) for gen in rows[:limit]]
     next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
     return SessionDetail.model_validate(
