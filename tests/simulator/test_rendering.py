@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -10,10 +11,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from PIL import Image
 
 from sftui.comfy.simulator import SimulatorConfig, render
+from sftui.comfy.simulator.nodes.sampling import PREVIEW_LEVELS
 from tests.simulator.harness import Api, read_json, running, substitute
 
 pytestmark = pytest.mark.timeout(30)
@@ -135,3 +138,44 @@ async def test_template_workflows_run_through_unmodelled_nodes(reference_dir: Pa
     assert entry["status"]["status_str"] == "success"
     assert mask_entry["status"]["status_str"] == "success"
     assert len(mask_entry["outputs"]) == len(mask_entry["prompt"][4])
+
+
+async def _previews_of_run(api: Api, prompt: dict[str, Any]) -> list[bytes]:
+    """The preview images (JPEG bytes) sent while ``prompt`` ran."""
+    ws = await api.session.ws_connect(api.url.replace("http", "ws", 1) + "/ws?clientId=previews")
+    try:
+        prompt_id = (await api.post_prompt({"prompt": prompt, "client_id": "previews"}))["prompt_id"]
+        previews: list[bytes] = []
+        async with asyncio.timeout(20):
+            async for message in ws:
+                if message.type == aiohttp.WSMsgType.BINARY:
+                    previews.append(message.data[8:])
+                elif message.type == aiohttp.WSMsgType.TEXT:
+                    data = json.loads(message.data)
+                    if data["type"] == "executing" and data["data"]["node"] is None and data["data"]["prompt_id"] == prompt_id:
+                        return previews
+        raise AssertionError("the socket closed before the run ended")
+    finally:
+        await ws.close()
+
+
+async def test_each_step_previews_and_long_runs_encode_each_level_once(reference_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    encoded: list[float] = []
+    original = render.preview_frame
+
+    def counting(final: Image.Image, start: Image.Image, fraction: float) -> bytes:
+        encoded.append(fraction)
+        return original(final, start, fraction)
+
+    monkeypatch.setattr(render, "preview_frame", counting)
+    async with running(SimulatorConfig(step_delay=0.0, node_delay=0.0)) as api:
+        short = await _previews_of_run(api, ksampler_prompt(reference_dir, steps=20))
+        assert len(encoded) == 20
+        long = await _previews_of_run(api, ksampler_prompt(reference_dir, steps=PREVIEW_LEVELS * 4, seed=99))
+    # A usual run: one preview per step, each a new picture, all real JPEGs.
+    assert len(short) == 20 and len(set(short)) == 20
+    assert all(Image.open(io.BytesIO(frame)).format == "JPEG" for frame in short)
+    # A long one still sends one per step, but encodes each level once, in order, up to the result.
+    assert len(long) == PREVIEW_LEVELS * 4
+    assert encoded[20:] == [level / PREVIEW_LEVELS for level in range(1, PREVIEW_LEVELS + 1)]
+    assert long[:4].count(long[0]) == 4 and long[4] != long[0]

@@ -19,6 +19,8 @@ from sftui.comfy.simulator.nodes.images import node_digest
 from sftui.comfy.simulator.values import Handle, Images, Latent, digest
 
 _DEFAULT_STEPS = 20
+#: Distinct preview frames a sampler run sends at most (each level is encoded once).
+PREVIEW_LEVELS = 64
 
 
 def _handle(ctx: NodeContext, kind: str, inputs: dict[str, Any], texts: tuple[str, ...] = ()) -> Handle:
@@ -72,9 +74,15 @@ def _paint(seed: str, latent: Latent, denoise: float) -> list[Image.Image]:
 async def _sample(ctx: NodeContext, latent: Latent, seed: str, steps: int, denoise: float) -> Latent:
     pictures = await asyncio.to_thread(_paint, seed, latent, denoise)
     start = render.noise(seed, max(1, latent.width // 8), max(1, latent.height // 8))
+    # One JPEG per preview level, not per step: a run of thousands of steps would
+    # otherwise keep a core busy encoding frames a client shows ten times a second.
+    frames: dict[int, bytes] = {}
     for step in range(1, steps + 1):
         await asyncio.sleep(ctx.services.step_delay)
-        frame = await asyncio.to_thread(render.preview_frame, pictures[0], start, step / steps)
+        level = -(-step * PREVIEW_LEVELS // steps)  # rounded up: the last step is the finished picture
+        frame = frames.get(level)
+        if frame is None:
+            frame = frames[level] = await asyncio.to_thread(render.preview_frame, pictures[0], start, level / PREVIEW_LEVELS)
         await ctx.services.report_progress(ctx.node_id, step, steps, ("JPEG", frame))
     return Latent(latent.width, latent.height, latent.batch, digest("sampled", seed), pictures)
 
