@@ -116,8 +116,9 @@ def _median_steps(runs: list[dict[str, float]]) -> dict[str, float]:
 def calibrate_step_delay(seconds: float = 2.5) -> tuple[float, float]:
     """The simulator's step delay that gives about 200 progress frames a second here.
 
-    Each simulated step also renders a preview JPEG, so ``step_delay=0.005`` alone gives
-    fewer than 200; this measures the per-step overhead with a bare WebSocket client.
+    Each simulated step also sends progress_state and a preview, so ``step_delay=0.005``
+    alone gives fewer than 200; this measures the per-step overhead with a bare WebSocket
+    client.
     """
     from bench.stream_rate import frames_per_second
 
@@ -128,32 +129,53 @@ def calibrate_step_delay(seconds: float = 2.5) -> tuple[float, float]:
     return delay, frames_per_second(delay, seconds)
 
 
-def stream(seconds: float, images: str) -> dict[str, Any]:
+def stream(seconds: float, images: str, windows: int = 3) -> dict[str, Any]:
+    """``windows`` streaming windows, each a fresh TUI process against a fresh simulator.
+
+    The figures pool every window's events; ``per_window`` keeps each window's own median
+    and p99, so a window that differs (a busy moment of the machine) shows.
+    """
     from bench.sim_server import SimServer
 
     delay, bare_rate = calibrate_step_delay()
-    with tempfile.TemporaryDirectory(prefix="sftui-bench-stream-") as tmp:
-        db = Path(tmp) / "data" / "sftui.db"
-        subprocess.run([*sftui_command(), "dev", "seed", "--db", str(db), "--sessions", "1", "--generations", "10", "--json"],
-                       capture_output=True, check=True, timeout=120, env={**os.environ, **isolated_env(Path(tmp))})
-        send_log = Path(tmp) / "sent.jsonl"
-        with SimServer(step_delay=delay, send_log=send_log) as sim:
-            steps = int((seconds + 6) * TARGET_EVENTS_PER_S * 1.5)
-            result = child("bench.tui_stream", "--db", str(db), "--cache", str(Path(tmp) / "cache"), "--url", sim.url,
-                           "--steps", str(steps), "--seconds", str(seconds), "--send-log", str(send_log), "--images", images)
+    results: list[dict[str, Any]] = []
+    for _ in range(max(1, windows)):
+        with tempfile.TemporaryDirectory(prefix="sftui-bench-stream-") as tmp:
+            db = Path(tmp) / "data" / "sftui.db"
+            subprocess.run([*sftui_command(), "dev", "seed", "--db", str(db), "--sessions", "1", "--generations", "10", "--json"],
+                           capture_output=True, check=True, timeout=120, env={**os.environ, **isolated_env(Path(tmp))})
+            send_log = Path(tmp) / "sent.jsonl"
+            with SimServer(step_delay=delay, send_log=send_log) as sim:
+                steps = int((seconds + 6) * TARGET_EVENTS_PER_S * 1.5)
+                results.append(child("bench.tui_stream", "--db", str(db), "--cache", str(Path(tmp) / "cache"), "--url", sim.url,
+                                     "--steps", str(steps), "--seconds", str(seconds), "--send-log", str(send_log), "--images", images))
+
+    def pooled(key: str) -> list[float]:
+        return [value for result in results for value in result.get(key) or []]
+
+    def mean(key: str) -> float:
+        return sum(result.get(key) or 0 for result in results) / len(results)
+
     return {
-        "event_to_widget_ms": summary(result["event_to_widget_ms"]),
-        "key_latency_ms_during_stream": summary(result["key_latency_ms"]),
-        "sent_to_widget_ms": summary(result.get("sent_to_widget_ms") or []),
+        "event_to_widget_ms": summary(pooled("event_to_widget_ms")),
+        "key_latency_ms_during_stream": summary(pooled("key_latency_ms")),
+        "sent_to_widget_ms": summary(pooled("sent_to_widget_ms")),
         "stream": {
-            "simulator_step_delay_s": round(delay, 5),
+            "windows": len(results),
+            "window_seconds": seconds,
+            "per_window": [
+                {name: {k: v for k, v in summary(result[key]).items() if k in ("median", "p99")} for name, key in
+                 (("event_to_widget_ms", "event_to_widget_ms"), ("key_latency_ms", "key_latency_ms"))}
+                for result in results
+            ],
+            "simulator_step_delay_ms": round(delay * 1000, 3),
             "simulator_rate_bare_client_per_s": round(bare_rate, 1),
-            "events_received_per_s": round(result["events_per_s"], 1),
-            "events_sent_per_s": round(result.get("sent_per_s") or 0, 1),
-            "frames_per_s": round(result["frames_per_s"], 1),
-            "events_measured": len(result["event_to_widget_ms"]),
-            "keys_sent": result["keys_sent"],
-            "keys_measured": len(result["key_latency_ms"]),
+            "events_received_per_s": round(mean("events_per_s"), 1),
+            "events_sent_per_s": round(mean("sent_per_s"), 1),
+            "frames_per_s": round(mean("frames_per_s"), 1),
+            "events_measured": len(pooled("event_to_widget_ms")),
+            "keys_sent": sum(result["keys_sent"] for result in results),
+            "keys_measured": len(pooled("key_latency_ms")),
         },
     }
 
@@ -250,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=None, help="where the seeded dataset is kept (default: $XDG_CACHE_HOME/sftui-bench)")
     parser.add_argument("--runs", type=int, default=7, help="repetitions of each TUI measure")
     parser.add_argument("--stream-seconds", type=float, default=8.0)
+    parser.add_argument("--stream-windows", type=int, default=3, help="streaming windows (each a fresh TUI and simulator); their events are pooled")
     parser.add_argument("--images", default="halfcell", help="the TUI's --images mode during the TUI measures")
     parser.add_argument("--comfy-cli", help="path of comfy-cli's `comfy` (default: /work/comfycli-venv/bin/comfy, else PATH)")
     parser.add_argument("--with-real-comfy", action="store_true", help="also measure both tools against a real ComfyUI (see bench/real_comfy.py)")
@@ -272,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     if "history" in wanted:
         run_step(results, notes, ["open_session_ms", "open_ratio_100k_vs_10", "older_page_ms", "rss_mb"], "history", lambda: history(dataset, runs, args.images))
     if "stream" in wanted:
-        run_step(results, notes, ["event_to_widget_ms", "key_latency_ms_during_stream"], "stream", lambda: stream(args.stream_seconds, args.images))
+        run_step(results, notes, ["event_to_widget_ms", "key_latency_ms_during_stream"], "stream", lambda: stream(args.stream_seconds, args.images, args.stream_windows))
     if "generate" in wanted:
         comfy = find_comfy_cli(args.comfy_cli)
         if comfy is None:

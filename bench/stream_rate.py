@@ -1,7 +1,8 @@
 """How many ``progress`` frames a second the simulator sends at a step delay, to a bare client.
 
 Used to calibrate the stream measure to ~200 events a second (each simulated step also
-renders a preview JPEG, which costs a few milliseconds on top of the delay).
+sends progress_state and a preview, and now and then encodes a new preview JPEG, which
+together cost about a millisecond on top of the delay).
 """
 
 from __future__ import annotations
