@@ -182,7 +182,7 @@ def stream(seconds: float, images: str, windows: int = 3) -> dict[str, Any]:
 
 def overheads(runs: int, comfy: Path | None) -> dict[str, Any]:
     """sftui as installed (compiled bytecode) and from source, and comfy-cli, taking turns (see bench/overhead.py)."""
-    from bench import overhead
+    from bench import import_floor, overhead
     from bench.sim_server import SimServer
     from sftui.workflows.defaults import default_workflow
 
@@ -204,6 +204,8 @@ def overheads(runs: int, comfy: Path | None) -> dict[str, Any]:
         out["generate"] = {
             "wall_ms": ours["wall_ms"], "samples_ms": ours["samples_ms"], "bytecode": "compiled, as installed",
             "from_source": {"overhead_ms": source["overhead_ms"], "wall_ms": source["wall_ms"], "samples_ms": source["samples_ms"]},
+            # What of the overhead is the libraries' import time (bench/import_floor.py).
+            "import_floor": import_floor.measure(runs),
         }
         if comfy is not None:
             theirs = measured["comfy_cli"]
