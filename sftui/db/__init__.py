@@ -36,6 +36,7 @@ from sftui.db.schemas import (
 from sftui.db.sessions import (
     create_session,
     delete_session,
+    encode_cursor,
     find_session,
     get_session,
     get_session_from_oldest,
@@ -76,6 +77,7 @@ __all__ = [
     "create_workflow",
     "current_database_path",
     "delete_session",
+    "encode_cursor",
     "delete_workflow",
     "fail_generation",
     "find_session",

@@ -123,6 +123,12 @@ class Backend:
 
         return get_session_from_oldest(session_id, limit=limit, after=after)
 
+    def page_cursor(self, row: Any) -> str:
+        """The cursor that pages on from ``row``: older rows with ``session_page``, newer with ``session_page_forward``."""
+        from sftui.db import encode_cursor
+
+        return encode_cursor(row.created_at, row.id)
+
     def create_session(self, title: str | None = None, workflow_id: str | None = None) -> Any:
         from sftui.db import create_session
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sftui.ui.widgets.generation_timeline import MAX_CARDS, PAGE
+from sftui.ui.widgets.generation_timeline import KEEP_BEYOND, MAX_CARDS, PAGE
 from tests.ui.conftest import ready, wait_for
 
 TOTAL = 130
+#: The most rows the history holds: the window, what it keeps past each side, and the page just read.
+LOADED_MAX = MAX_CARDS + 2 * KEEP_BEYOND + PAGE
 
 
 def seed_long_session(seeder, title: str = "long", total: int = TOTAL) -> str:
@@ -20,6 +22,12 @@ def seed_long_session(seeder, title: str = "long", total: int = TOTAL) -> str:
 
 def prompts(timeline) -> list[str]:
     return [card.generation.prompt_text for card in timeline.row_cards]
+
+
+def state(timeline) -> tuple[Any, ...]:
+    """What a scroll to an edge changes: the rows shown, and the run of rows loaded."""
+    rows = timeline.loaded_rows
+    return tuple(prompts(timeline)), rows[0].id if rows else None, rows[-1].id if rows else None
 
 
 def count_reads(backend: Any) -> dict[str, int]:
@@ -52,6 +60,7 @@ async def press_and_wait(pilot, key: str, expected: str) -> None:
 
 
 async def test_opens_on_the_newest_page_and_pages_older_rows_in_as_the_user_scrolls_up(offline_app, seeder) -> None:
+    assert TOTAL > LOADED_MAX  # so the walk must forget rows, and read them again
     seed_long_session(seeder)
     app = offline_app()
     async with app.run_test(size=(100, 40)) as pilot:
@@ -61,26 +70,47 @@ async def test_opens_on_the_newest_page_and_pages_older_rows_in_as_the_user_scro
         assert prompts(timeline) == [f"gen {i}" for i in range(TOTAL - PAGE, TOTAL)]  # oldest first, newest at the bottom
         await wait_for(pilot, lambda: timeline.scroll_y == timeline.max_scroll_y > 0, what="anchored at the bottom")
 
-        loaded = len(timeline.loaded_rows)
+        # Up to the oldest row: pages are read as the top comes near; far rows below are forgotten.
+        reads = count_reads(app.backend)
         for _ in range(12):
+            before_scroll = state(timeline)
             timeline.scroll_home(animate=False, immediate=True)
-            await wait_for(pilot, lambda: len(timeline.loaded_rows) > loaded or timeline.window[0] == 0 and timeline._cursor is None, what="an older page")
+            await wait_for(pilot, lambda: state(timeline) != before_scroll or timeline.window[0] == 0 and timeline._cursor is None,
+                           what="older rows shown")
             await pilot.pause(0.05)
-            loaded = len(timeline.loaded_rows)
             assert len(timeline.row_cards) <= MAX_CARDS
+            assert len(timeline.loaded_rows) <= LOADED_MAX
             if timeline.window == (0, MAX_CARDS) and timeline._cursor is None:
                 break
-        assert loaded == TOTAL
+        assert reads["backward"] == -(-(TOTAL - PAGE) // PAGE)  # every older page once
         assert prompts(timeline)[0] == "gen 0"
+        assert timeline._newer is not None  # the newest rows were forgotten on the way up
         assert len(timeline.row_cards) == MAX_CARDS  # the newest rows were released on the way up
         assert len(timeline.query_children("GenerationCard")) == MAX_CARDS  # ... and their cards reused, not added
 
-        # end: back to the newest, cards rebound from the loaded rows.
+        # ... and down again: the forgotten rows are read forwards, in order, none skipped or repeated.
+        seen: list[str] = []
+        for _ in range(20):
+            seen += [p for p in prompts(timeline) if p not in seen]
+            before_scroll = state(timeline)
+            timeline.scroll_end(animate=False, immediate=True)
+            await wait_for(pilot, lambda: state(timeline) != before_scroll or timeline._newer is None and timeline.window[1] == len(timeline.loaded_rows),
+                           what="newer rows shown")
+            await pilot.pause(0.05)
+            assert len(timeline.loaded_rows) <= LOADED_MAX
+            if timeline._newer is None and timeline.window[1] == len(timeline.loaded_rows):
+                break
+        seen += [p for p in prompts(timeline) if p not in seen]
+        assert seen == [f"gen {i}" for i in range(TOTAL)]
+        assert timeline.loaded_rows[0].prompt_text != "gen 0"  # the oldest rows were forgotten on the way down
+
+        # end: at the newest already, so no query; focus on the newest card.
+        before = dict(reads)
         await focus_history(pilot)
         await pilot.press("end")
-        await wait_for(pilot, lambda: prompts(timeline)[-1] == f"gen {TOTAL - 1}", what="the newest card again")
+        await wait_for(pilot, lambda: prompts(timeline)[-1] == f"gen {TOTAL - 1}" and app.focused is timeline.row_cards[-1], what="the newest card")
         assert len(timeline.row_cards) <= MAX_CARDS
-        assert app.focused is timeline.row_cards[-1]
+        assert reads == before
 
 
 async def test_home_reads_the_first_page_and_keys_walk_every_generation(offline_app, seeder) -> None:
@@ -105,7 +135,7 @@ async def test_home_reads_the_first_page_and_keys_walk_every_generation(offline_
             await press_and_wait(pilot, "j", f"gen {index}")
             assert len(timeline.row_cards) <= MAX_CARDS
         assert len(timeline.query_children("GenerationCard")) <= MAX_CARDS
-        assert timeline._newer is None and len(timeline.loaded_rows) == total
+        assert timeline._newer is None and len(timeline.loaded_rows) <= LOADED_MAX
 
         # ... and back up past the window's top: released rows are shown again on reused cards.
         for index in range(total - 2, total - 2 - MAX_CARDS - PAGE // 2, -1):

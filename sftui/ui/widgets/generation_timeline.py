@@ -16,7 +16,9 @@ Windowed, so a session of any size costs the same to open and to scroll:
 Rows that are loaded (``_items``, oldest first, one contiguous run of the session)
 are plain pydantic objects; only the shown slice ``_items[_lo:_hi]`` has cards.
 ``_cursor`` says older rows exist before the run, ``_newer`` that newer rows exist
-after it. Cards for requests kept while disconnected ("local") always sit after
+after it. The run is bounded too: reading a page forgets the rows more than
+``KEEP_BEYOND`` past the window's far side (their cursor is kept), so walking a
+100,000-row session holds about a hundred rows, not every row it passed. Cards for requests kept while disconnected ("local") always sit after
 the last row.
 """
 
@@ -44,6 +46,9 @@ NEAR_EDGE = 3
 FIRST_PAINT = 8
 #: The fewest rows a card takes (border, head, summary, margin): how many fill the view.
 CARD_MIN_ROWS = 5
+#: Loaded rows kept past each side of the shown window once a page is read; farther ones
+#: are read again when the user comes back (one page query).
+KEEP_BEYOND = PAGE
 
 
 class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_focus=False):
@@ -220,12 +225,30 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
             self._lo += len(rows)
             self._hi += len(rows)
             await self._extend_top()
+            self._forget_newest()
         else:
             self._newer = event.cursor
             self._items = self._items + rows
             await self._extend_bottom()
+            self._forget_oldest()
         if pending and rows:
             self._settled_then(lambda: self._move_focus(pending))
+
+    def _forget_newest(self) -> None:
+        """Drop loaded rows more than ``KEEP_BEYOND`` below the window; paging forwards reads them again."""
+        keep = self._hi + KEEP_BEYOND
+        if len(self._items) > keep:
+            self._newer = backend_of(self).page_cursor(self._items[keep - 1])
+            del self._items[keep:]
+
+    def _forget_oldest(self) -> None:
+        """Drop loaded rows more than ``KEEP_BEYOND`` above the window; paging back reads them again."""
+        cut = self._lo - KEEP_BEYOND
+        if cut > 0:
+            self._cursor = backend_of(self).page_cursor(self._items[cut])
+            del self._items[:cut]
+            self._lo -= cut
+            self._hi -= cut
 
     # -- the shown window ------------------------------------------------------
 
