@@ -18,8 +18,8 @@ are plain pydantic objects; only the shown slice ``_items[_lo:_hi]`` has cards.
 ``_cursor`` says older rows exist before the run, ``_newer`` that newer rows exist
 after it. The run is bounded too: reading a page forgets the rows more than
 ``KEEP_BEYOND`` past the window's far side (their cursor is kept), so walking a
-100,000-row session holds about a hundred rows, not every row it passed. Cards for requests kept while disconnected ("local") always sit after
-the last row.
+100,000-row session holds about a hundred rows, not every row it passed. Cards for
+requests kept while disconnected ("local") always sit after the last row.
 """
 
 from __future__ import annotations
