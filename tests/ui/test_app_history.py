@@ -240,3 +240,27 @@ async def test_a_session_switch_is_drawn_in_one_frame_with_its_page(offline_app,
         assert app._batch_count == 1
         await pilot.pause(HOLD_FRAMES_MAX + 0.2)
         assert app._batch_count == 0
+
+
+async def test_an_older_page_taken_while_a_shift_settles_is_shown_once_it_has(offline_app, seeder) -> None:
+    seed_long_session(seeder)
+    app = offline_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await ready(pilot)
+        timeline = screen.timeline
+        await wait_for(pilot, lambda: len(timeline.row_cards) == PAGE, what="the newest page")
+        await wait_for(pilot, lambda: not timeline._shifting, what="the opened page to settle")
+        # The race, made deterministic: a shift (as a scroll starts one) is still settling
+        # when the older page arrives.
+        timeline._shifting = True
+        timeline._settled.clear()
+        cursor = timeline._cursor
+        timeline._read("older", cursor)
+        await wait_for(pilot, lambda: timeline._cursor != cursor, what="the older page taken")
+        await pilot.pause(0.1)
+        assert timeline.window[0] == PAGE  # held back: the page's rows are loaded, not yet shown
+        # The shift settles (as its restore does): the page's rows are shown above, no scroll needed.
+        timeline._shifting = False
+        timeline._settled.set()
+        await wait_for(pilot, lambda: timeline.window[0] == 0, what="the older rows shown")
+        assert prompts(timeline)[0] == f"gen {TOTAL - 2 * PAGE}"

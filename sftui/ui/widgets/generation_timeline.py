@@ -224,15 +224,29 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
             self._items = rows + self._items
             self._lo += len(rows)
             self._hi += len(rows)
-            await self._extend_top()
-            self._forget_newest()
         else:
             self._newer = event.cursor
             self._items = self._items + rows
-            await self._extend_bottom()
-            self._forget_oldest()
-        if pending and rows:
-            self._settled_then(lambda: self._move_focus(pending))
+
+        async def show() -> None:
+            if event.session_id != self.session_id or event.epoch != self._epoch:
+                return
+            if event.kind == "older":
+                await self._extend_top()
+                self._forget_newest()
+            else:
+                await self._extend_bottom()
+                self._forget_oldest()
+            if pending and rows:
+                self._settled_then(lambda: self._move_focus(pending))
+
+        if self._shifting:
+            # A shift still settling would make the extension a no-op, and the page's rows
+            # would wait for some later scroll to reach the edge. Show them once it settles;
+            # not by waiting here: its restore may be queued behind this very message.
+            self._settled_then(lambda: self.call_next(self._locked, show))
+        else:
+            await show()
 
     def _forget_newest(self) -> None:
         """Drop loaded rows more than ``KEEP_BEYOND`` below the window; paging forwards reads them again."""
