@@ -248,19 +248,21 @@ async def test_an_older_page_taken_while_a_shift_settles_is_shown_once_it_has(of
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await ready(pilot)
         timeline = screen.timeline
-        await wait_for(pilot, lambda: len(timeline.row_cards) == PAGE, what="the newest page")
-        await wait_for(pilot, lambda: not timeline._shifting, what="the opened page to settle")
+        # Quiet first: the opened page filled, and no shift or page read of the app's own under way.
+        for _ in range(3):
+            await wait_for(pilot, lambda: len(timeline.row_cards) >= PAGE and not timeline._shifting and not timeline._loading, what="a quiet history")
+            await pilot.pause(0.1)
+        assert timeline._cursor is not None
         # The race, made deterministic: a shift (as a scroll starts one) is still settling
-        # when the older page arrives.
+        # when the older page arrives. (While it settles, scrolling starts no reads of its own.)
         timeline._shifting = True
         timeline._settled.clear()
-        cursor = timeline._cursor
-        timeline._read("older", cursor)
-        await wait_for(pilot, lambda: timeline._cursor != cursor, what="the older page taken")
-        await pilot.pause(0.1)
-        assert timeline.window[0] == PAGE  # held back: the page's rows are loaded, not yet shown
-        # The shift settles (as its restore does): the page's rows are shown above, no scroll needed.
-        timeline._shifting = False
-        timeline._settled.set()
-        await wait_for(pilot, lambda: timeline.window[0] == 0, what="the older rows shown")
-        assert prompts(timeline)[0] == f"gen {TOTAL - 2 * PAGE}"
+        lo, oldest = timeline.window[0], timeline.loaded_rows[0].id
+        timeline._read("older", timeline._cursor)
+        await wait_for(pilot, lambda: timeline.loaded_rows[0].id != oldest, what="the older page taken")
+        await pilot.pause(0.2)
+        assert timeline.window[0] == lo + PAGE  # held back: the page's rows are loaded, not yet shown
+        # The shift ends (what its restore calls): the page's rows are shown above, no scroll needed.
+        timeline._end_shift()
+        await wait_for(pilot, lambda: timeline.window[0] == lo, what="the older rows shown")
+        assert prompts(timeline)[0] == timeline.loaded_rows[lo].prompt_text

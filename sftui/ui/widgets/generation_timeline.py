@@ -124,6 +124,8 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         #: A key asked to move past the edge while that side's page was being read: +1 / -1.
         self._step_pending = 0
         self._fill_pending = False
+        #: Shows a page taken while a shift settled, once it has (see _end_shift).
+        self._after_shift: Any = None
         self._local: list[Any] = []
         self._card_index: dict[str, GenerationCard] = {}
 
@@ -242,9 +244,10 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
 
         if self._shifting:
             # A shift still settling would make the extension a no-op, and the page's rows
-            # would wait for some later scroll to reach the edge. Show them once it settles;
-            # not by waiting here: its restore may be queued behind this very message.
-            self._settled_then(lambda: self.call_next(self._locked, show))
+            # would wait for some later scroll to reach the edge. The shift's end shows them
+            # (_end_shift); waiting for it here could stall, as its restore may be queued
+            # behind this very message.
+            self._after_shift = show
         else:
             await show()
 
@@ -425,11 +428,18 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         def restore() -> None:
             if keep is not None and keep[0].is_attached:
                 self.scroll_to(y=keep[0].virtual_region.y - keep[1], animate=False, immediate=True)
-            self._shifting = False
-            self._settled.set()
+            self._end_shift()
 
         self._settled.clear()
         self.call_after_refresh(restore)
+
+    def _end_shift(self) -> None:
+        """Allow new shifts, and show a page that was taken while this one settled."""
+        self._shifting = False
+        self._settled.set()
+        pending, self._after_shift = self._after_shift, None
+        if pending is not None:
+            self.call_next(self._locked, pending)
 
     def _settled_then(self, callback: Any) -> None:
         async def run() -> None:

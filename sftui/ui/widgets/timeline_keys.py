@@ -17,15 +17,15 @@ MAX_CARDS = 40
 
 class TimelineKeys:
     """Key actions over the window of ``GenerationTimeline``, which provides the state
-    (``_lock``, ``_items``, ``_lo``/``_hi``, ``_cursor``/``_newer``, ``cards``) and the shifting methods."""
+    (``_lock``, ``_items``, ``_lo``/``_hi``, ``_cursor``/``_newer``, ``cards``) and the shifting methods
+    (``_end_shift`` among them)."""
 
     async def _wait_settled(self) -> None:
         """Let a shift started by scrolling finish, so keys see the cards it placed."""
         try:
             await asyncio.wait_for(self._settled.wait(), 2.0)
         except (TimeoutError, asyncio.TimeoutError):
-            self._shifting = False
-            self._settled.set()
+            self._end_shift()
 
     def _focus(self, card: Any) -> None:
         """Focus ``card`` and bring it into view at once: key repeat must not queue behind scroll animations."""
