@@ -25,7 +25,7 @@ requests kept while disconnected ("local") always sit after the last row.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from textual import on, work
@@ -74,7 +74,7 @@ class GenerationTimeline(TimelineKeys, ReportWorkerErrors, VerticalScroll, can_f
         #: What was loaded when the read started; a page read for something since replaced is dropped.
         epoch: int = 0
         #: Focus the first (oldest page) or last (newest page) card once shown.
-        focus: bool = field(default=False)
+        focus: bool = False
 
         @property
         def older(self) -> bool:
