@@ -34,6 +34,7 @@ from sftui.db.schemas import (
     WorkflowSummary,
 )
 from sftui.db.sessions import (
+    count_sessions,
     create_session,
     delete_session,
     encode_cursor,
@@ -42,6 +43,7 @@ from sftui.db.sessions import (
     get_session_from_oldest,
     get_session_summary,
     list_sessions,
+    search_sessions,
     update_session,
 )
 from sftui.db.values import SEED_MAX
@@ -90,6 +92,8 @@ __all__ = [
     "get_session_summary",
     "get_workflow",
     "list_sessions",
+    "count_sessions",
+    "search_sessions",
     "list_unfinished_generations",
     "list_workflows",
     "mark_generation_running",

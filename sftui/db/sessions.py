@@ -44,12 +44,55 @@ def _session_query() -> pw.ModelSelect:
     )
 
 
-def list_sessions(profile_id: str | None = None) -> list[Session]:
-    """All sessions (or one profile's), most recent activity first."""
+def list_sessions(
+    profile_id: str | None = None, *, limit: int | None = None, after: tuple[datetime, str] | None = None
+) -> list[Session]:
+    """Sessions (all, or one profile's), most recent activity first.
+
+    ``limit`` reads one page; ``after`` is the ``(updated_at, id)`` of the last session of
+    the previous page, and the page starts after it (a seek in the ``(updated_at, id)``
+    index, however many sessions there are).
+    """
+    if limit is not None and limit < 1:
+        raise UsageError(f"limit must be at least 1, not {limit}")
     query = _session_query()
     if profile_id is not None:
         query = query.where(SessionRow.profile_id == profile_id)
+    if after is not None:
+        updated_at, session_id = after
+        position = pw.Tuple(SessionRow.updated_at, SessionRow.id)
+        query = query.where(position < pw.Tuple(values.format_timestamp(updated_at), session_id))
     query = query.order_by(SessionRow.updated_at.desc(), SessionRow.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    with read_transaction():
+        return [Session.model_validate(row) for row in query.dicts()]
+
+
+def count_sessions(profile_id: str | None = None) -> int:
+    query = SessionRow.select()
+    if profile_id is not None:
+        query = query.where(SessionRow.profile_id == profile_id)
+    with read_transaction():
+        return query.count()
+
+
+def search_sessions(text: str, *, limit: int = 50) -> list[Session]:
+    """Sessions whose title holds the characters of ``text`` in order (case-insensitive,
+    as the command palette matches), most recent activity first."""
+    if limit < 1:
+        raise UsageError(f"limit must be at least 1, not {limit}")
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return list_sessions(limit=limit)
+    escaped = ["\\" + c if c in "%_\\" else c for c in chars]
+    pattern = "%" + "%".join(escaped) + "%"
+    query = (
+        _session_query()
+        .where(pw.NodeList((SessionRow.title, pw.SQL("LIKE ? ESCAPE '\\'", (pattern,)))))
+        .order_by(SessionRow.updated_at.desc(), SessionRow.id.desc())
+        .limit(limit)
+    )
     with read_transaction():
         return [Session.model_validate(row) for row in query.dicts()]
 

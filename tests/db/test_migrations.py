@@ -90,6 +90,7 @@ def test_fresh_database_indexes_and_foreign_keys(database: pw.SqliteDatabase) ->
     for cols in (("seed",), ("checkpoint_name",), ("session_id", "created_at"), ("session_id", "created_at", "id"),
                  ("status",)):  # fmt: skip
         assert cols in gen_indexes
+    assert ("updated_at", "id") in index_columns(database, "comfyui_sessions")  # the session list's order
     fks = {
         (table, row[3]): (row[2], row[6])
         for table in ("comfyui_generations", "comfyui_sessions", "comfyui_workflows")

@@ -151,6 +151,47 @@ def test_list_sessions_is_one_query_newest_activity_first(
     assert dumped["updated_at"].endswith("Z") and dumped["last_parameters"]["seed"] == 847293847
 
 
+def test_session_pages_seek_by_recency_and_cover_every_session_once(database: pw.SqliteDatabase, clock: FrozenClock) -> None:
+    made = []
+    for i in range(23):
+        if i % 4 == 0:  # runs of four share one instant: the id breaks the tie
+            clock.advance(seconds=1)
+        made.append(db.create_session(f"s{i}"))
+    whole = db.list_sessions()
+    seen: list[db.Session] = []
+    after = None
+    for _ in range(20):  # bounded: paging that never ends is a failure, not a hang
+        page = db.list_sessions(limit=5, after=after)
+        seen += page
+        if len(page) < 5:
+            break
+        after = (page[-1].updated_at, page[-1].id)
+    assert [s.id for s in seen] == [s.id for s in whole] and len(whole) == 23
+    assert db.count_sessions() == 23 and db.count_sessions(profile_id="someone-else") == 0
+    statements = sql_trace(database)
+    db.list_sessions(limit=5, after=after)
+    (select,) = [s for s in statements if s.startswith("SELECT")]
+    assert "COUNT(" not in select.upper() and "LIMIT" in select.upper()
+    with pytest.raises(UsageError, match="limit must be at least 1"):
+        db.list_sessions(limit=0)
+
+
+def test_search_sessions_matches_characters_in_order_like_the_palette(database: pw.SqliteDatabase, clock: FrozenClock) -> None:
+    portraits = db.create_session("Portraits of Ada")
+    clock.advance(seconds=1)
+    db.create_session("Landscapes")
+    clock.advance(seconds=1)
+    odd = db.create_session("100% cotton_shirts")
+    clock.advance(seconds=1)
+    newer = db.create_session("Ports at night")
+    assert [s.id for s in db.search_sessions("PORTS")] == [newer.id, portraits.id]  # in order, any case, newest first
+    assert [s.id for s in db.search_sessions("p ada")] == [portraits.id]  # spaces are not characters to match
+    assert [s.id for s in db.search_sessions("%")] == [odd.id]  # LIKE's wildcards match themselves
+    assert [s.id for s in db.search_sessions("n_s")] == [odd.id]
+    assert db.search_sessions("zzz") == []
+    assert [s.id for s in db.search_sessions("", limit=2)] == [newer.id, odd.id]
+
+
 def test_create_update_and_find(database: pw.SqliteDatabase, clock: FrozenClock) -> None:
     wf = db.create_workflow(name="w", workflow_json=API_WORKFLOW)
     untitled = db.create_session()

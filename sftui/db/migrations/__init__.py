@@ -18,7 +18,12 @@ from sftui.errors import DatabaseError, UsageError
 
 #: In order; each name is its module's ``NAME``. The modules (and playhouse.migrate) load
 #: only when one has to run: opening an up-to-date database reads one table.
-_MODULES = {"0001_initial": "m0001_initial", "0002_generation_details": "m0002_generation_details", "0003_sftui": "m0003_sftui"}
+_MODULES = {
+    "0001_initial": "m0001_initial",
+    "0002_generation_details": "m0002_generation_details",
+    "0003_sftui": "m0003_sftui",
+    "0004_session_recency": "m0004_session_recency",
+}
 MIGRATION_NAMES: tuple[str, ...] = tuple(_MODULES)
 
 
