@@ -102,10 +102,20 @@ class Backend:
 
         open_database(self.settings.db_path)
 
-    def list_sessions(self) -> list[Any]:
+    def list_sessions(self, *, limit: int | None = None, after: tuple[Any, str] | None = None) -> list[Any]:
         from sftui.db import list_sessions
 
-        return list_sessions()
+        return list_sessions(limit=limit, after=after)
+
+    def count_sessions(self) -> int:
+        from sftui.db import count_sessions
+
+        return count_sessions()
+
+    def search_sessions(self, text: str, *, limit: int = 50) -> list[Any]:
+        from sftui.db import search_sessions
+
+        return search_sessions(text, limit=limit)
 
     def session_summary(self, session_id: str) -> Any:
         from sftui.db import get_session_summary

@@ -1,7 +1,13 @@
-"""The command palette's sftui commands: every action, plus "open session …" and "use workflow …"."""
+"""The command palette's sftui commands: every action, plus "open session …" and "use workflow …".
+
+The sidebar holds only the most recently active sessions; a search also asks the
+database, so any session can be opened by its title.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
@@ -9,7 +15,13 @@ from typing import Any, Callable
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from sftui.errors import SftuiError
 from sftui.ui.text import inert
+
+log = logging.getLogger(__name__)
+
+#: Sessions beyond the loaded pages that one search may offer.
+SEARCHED_SESSIONS = 50
 
 
 @dataclass(frozen=True)
@@ -47,13 +59,16 @@ def main_screen_commands(screen: Any) -> list[PaletteCommand]:
             PaletteCommand("View JSON", "Show the focused generation's API prompt (v)", card.action_view_json),
             PaletteCommand("Open image", "Open the focused generation's image (enter)", card.action_open_image),
         ]
-    for session in screen.sidebar.sessions:
-        title = inert(session.title, single_line=True)
-        commands.append(PaletteCommand(f"Open session: {title}", "Switch to this session", partial(screen.open_session, session.id)))
+    commands += [open_session_command(screen, session) for session in screen.sidebar.sessions]
     for workflow in screen.workflow_bar.workflows:
         name = inert(workflow.name, single_line=True)
         commands.append(PaletteCommand(f"Use workflow: {name}", "Select this workflow for new generations", partial(screen.workflow_bar.select_workflow, workflow.id, by_user=True)))
     return commands
+
+
+def open_session_command(screen: Any, session: Any) -> PaletteCommand:
+    title = inert(session.title, single_line=True)
+    return PaletteCommand(f"Open session: {title}", "Switch to this session", partial(screen.open_session, session.id))
 
 
 class SftuiCommands(Provider):
@@ -71,7 +86,24 @@ class SftuiCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for command in self._commands():
+        for command in [*self._commands(), *await self._sessions_beyond_the_sidebar(query)]:
             score = matcher.match(command.name)
             if score > 0:
                 yield Hit(score, matcher.highlight(command.name), command.run, text=command.name, help=command.help)
+
+    async def _sessions_beyond_the_sidebar(self, query: str) -> list[PaletteCommand]:
+        from sftui.ui.backend import backend_of
+        from sftui.ui.screens.main import MainScreen
+
+        screen = self.screen
+        if not isinstance(screen, MainScreen) or not query.strip():
+            return []
+        loaded = {session.id for session in screen.sidebar.sessions}
+        if len(loaded) >= screen.sidebar.total:
+            return []  # every session is in the sidebar already
+        try:
+            found = await asyncio.to_thread(backend_of(screen).search_sessions, query, limit=SEARCHED_SESSIONS)
+        except SftuiError as exc:
+            log.warning("searching sessions for the palette failed: %s", exc.message)
+            return []
+        return [open_session_command(screen, session) for session in found if session.id not in loaded]

@@ -66,7 +66,7 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
     prompt_area = getters.query_one(PromptArea)
 
     class Opened(Message):
-        """The database is open; ``sessions`` is the list, most recent first."""
+        """The database is open; ``sessions`` holds the most recently active session, if any."""
 
         def __init__(self, sessions: list[Any]) -> None:
             super().__init__()
@@ -126,7 +126,7 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
     def _open_database(self) -> None:
         backend = backend_of(self)
         backend.open()
-        self.post_message(self.Opened(backend.list_sessions()))
+        self.post_message(self.Opened(backend.list_sessions(limit=1)))
 
     @on(Opened)
     def _opened(self, event: Opened) -> None:
@@ -229,6 +229,7 @@ class MainScreen(PanelToggles, ReportWorkerErrors, Screen[None]):
         session = event.session
         if session.id != self.session_id:
             return
+        self.sidebar.active_session = session
         self.header.session_title = session.title
         draft = session.draft or {}
         self.prompt_area.load_draft(draft)

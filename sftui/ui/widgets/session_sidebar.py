@@ -1,7 +1,10 @@
 """The session list: "+ New", then each session with its count and last activity.
 
-Filled from one ``list_sessions()`` query (counters are maintained columns), in a
-thread worker. Creating, renaming and deleting also live here; the screen's keys
+It holds the most recently active sessions, one page (``PAGE``) at a time: each page is
+one query (counters are maintained columns) in a thread worker, and the next is read
+when the cursor or the scroll nears the end of what is loaded. So a database of 10,000
+sessions costs what 100 do until the user scrolls that far; the command palette finds
+any session by title. Creating, renaming and deleting also live here; the screen's keys
 (ctrl+n, F2) call them.
 """
 
@@ -23,6 +26,10 @@ from sftui.ui.messages import ReportWorkerErrors
 from sftui.ui.text import inert
 
 NEW_SESSION = "+new"
+#: Sessions read at a time (and the least a reload reads again).
+PAGE = 100
+#: The next page is read once the cursor is this close to the last loaded session.
+LOAD_AHEAD = 20
 
 
 class SessionOption(Option):
@@ -81,31 +88,101 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
             return self.sidebar
 
     class Loaded(Message):
-        def __init__(self, sessions: list[Any], select: str | None) -> None:
+        """The newest ``len(sessions)`` sessions, read again (``read`` numbers the reads)."""
+
+        def __init__(self, sessions: list[Any], total: int, select: str | None, read: int) -> None:
             super().__init__()
             self.sessions = sessions
+            self.total = total
             self.select = select
+            self.read = read
+
+    class More(Message):
+        """The page after the last loaded session (``total`` None: reading it failed)."""
+
+        def __init__(self, sessions: list[Any], total: int | None, read: int) -> None:
+            super().__init__()
+            self.sessions = sessions
+            self.total = total
+            self.read = read
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.sessions: list[Any] = []
+        #: How many sessions there are, loaded or not.
+        self.total = 0
+        #: The open session as last read, for when it lies beyond the loaded pages.
+        self.active_session: Any | None = None
         self.border_title = "Sessions"
+        self._reads = 0
+        self._reading_more = False
 
     # -- loading ---------------------------------------------------------------
 
-    @work(thread=True, group="sessions", exit_on_error=False)
     def reload(self, select: str | None = None) -> None:
-        """Read the list again; ``select`` a session afterwards (e.g. a new one)."""
-        self.post_message(self.Loaded(backend_of(self).list_sessions(), select))
+        """Read the loaded sessions again (at least a page); ``select`` one afterwards (e.g. a new one)."""
+        self._reads += 1
+        self._read(max(PAGE, len(self.sessions)), select, self._reads)
+
+    @work(thread=True, group="sessions", exit_on_error=False)
+    def _read(self, count: int, select: str | None, read: int) -> None:
+        backend = backend_of(self)
+        self.post_message(self.Loaded(backend.list_sessions(limit=count), backend.count_sessions(), select, read))
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         event.stop()
-        self.sessions = event.sessions
+        if event.read < self._reads and event.select is None:
+            return  # a later read is on its way; a selection is never dropped
+        self._reads = max(self._reads, event.read)
+        self.sessions, self.total = event.sessions, event.total
+        self._reading_more = False
         self._rebuild()
         self.post_message(self.ListChanged(self, event.sessions))
         if event.select is not None:
             self.post_message(self.Selected(self, event.select))
+
+    def _read_more_if_near_end(self, index: int | None) -> None:
+        near = index is not None and index >= self.option_count - LOAD_AHEAD
+        if near and not self._reading_more and self.sessions and len(self.sessions) < self.total:
+            self._reading_more = True
+            last = self.sessions[-1]
+            self._read_page((last.updated_at, last.id), self._reads)
+
+    @work(thread=True, group="sessions-more", exit_on_error=False)
+    def _read_page(self, after: tuple[Any, str], read: int) -> None:
+        backend = backend_of(self)
+        try:
+            page, total = backend.list_sessions(limit=PAGE, after=after), backend.count_sessions()
+        except BaseException:
+            self.post_message(self.More([], None, read))  # so that a later scroll tries again
+            raise
+        self.post_message(self.More(page, total, read))
+
+    @on(More)
+    def _more(self, event: More) -> None:
+        event.stop()
+        self._reading_more = False
+        if event.total is None or event.read != self._reads:
+            return  # failed, or the list was read again meanwhile
+        known = {s.id for s in self.sessions}
+        fresh = [s for s in event.sessions if s.id not in known]
+        self.sessions, self.total = [*self.sessions, *fresh], event.total
+        self.add_options([SessionOption(s, active=s.id == self.active_id) for s in fresh])
+        self._show_count()
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._read_more_if_near_end(event.option_index)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._lines and new_value >= self.max_scroll_y - self.scrollable_content_region.height:
+            self._read_more_if_near_end(self._lines[-1][0])
+
+    def _show_count(self) -> None:
+        loaded = len(self.sessions)
+        self.border_subtitle = f"{loaded:,} of {self.total:,}" if self.total > loaded else ""
 
     def _rebuild(self) -> None:
         """Refill the options; the highlight stays where the user moved it, else on the open session."""
@@ -116,6 +193,7 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
         keep = highlighted if self.has_focus else None
         target = keep if keep is not None and any(o.id == keep for o in options) else self.active_id
         self.highlighted = self.get_option_index(target) if target and any(o.id == target for o in options) else 0
+        self._show_count()
 
     def watch_active_id(self, active: str | None) -> None:
         # The list stays: only rows whose text changed (the marker, "… ago") get a new prompt.
@@ -136,7 +214,10 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
             return None
 
     def session(self, session_id: str | None) -> Any | None:
-        return next((s for s in self.sessions if s.id == session_id), None)
+        found = next((s for s in self.sessions if s.id == session_id), None)
+        if found is None and self.active_session is not None and self.active_session.id == session_id:
+            return self.active_session  # opened from the palette, beyond the loaded pages
+        return found
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -160,10 +241,16 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
             callback=created,
         )
 
-    @work(thread=True, group="sessions-write", exit_on_error=False)
     def _create(self, title: str | None) -> None:
-        session = backend_of(self).create_session(title)
-        self.post_message(self.Loaded(backend_of(self).list_sessions(), session.id))
+        self._reads += 1
+        self._write_then_read(lambda backend: backend.create_session(title).id, max(PAGE, len(self.sessions) + 1), self._reads)
+
+    @work(thread=True, group="sessions-write", exit_on_error=False)
+    def _write_then_read(self, write: Any, count: int, read: int) -> None:
+        """``write(backend)`` (it returns the session to select, or None), then read ``count`` sessions again."""
+        backend = backend_of(self)
+        select = write(backend)
+        self.post_message(self.Loaded(backend.list_sessions(limit=count), backend.count_sessions(), select, read))
 
     def rename_session(self, session_id: str | None = None) -> None:
         from sftui.ui.screens.text_prompt import TextPromptScreen
@@ -182,10 +269,12 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
             callback=renamed,
         )
 
-    @work(thread=True, group="sessions-write", exit_on_error=False)
     def _rename(self, session_id: str, title: str) -> None:
-        backend_of(self).rename_session(session_id, title)
-        self.post_message(self.Loaded(backend_of(self).list_sessions(), None))
+        def rename(backend: Any) -> None:
+            backend.rename_session(session_id, title)
+
+        self._reads += 1
+        self._write_then_read(rename, max(PAGE, len(self.sessions)), self._reads)
 
     def action_delete_session(self) -> None:
         option = self.highlighted_option
@@ -210,13 +299,16 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
 
         self.app.push_screen(ConfirmScreen("Delete session", message), callback=confirmed)
 
-    @work(thread=True, group="sessions-write", exit_on_error=False)
     def _delete(self, session_id: str) -> None:
+        self._reads += 1
+        self._delete_then_read(session_id, self.active_id, max(PAGE, len(self.sessions)), self._reads)
+
+    @work(thread=True, group="sessions-write", exit_on_error=False)
+    def _delete_then_read(self, session_id: str, active_id: str | None, count: int, read: int) -> None:
         backend = backend_of(self)
         removed = backend.delete_session(session_id)
-        sessions = backend.list_sessions()
+        sessions = backend.list_sessions(limit=count)
         self.app.call_from_thread(self.notify, f"Session deleted with {removed} generation(s).")
-        next_id = self.active_id if self.active_id != session_id else (sessions[0].id if sessions else None)
-        self.post_message(self.Loaded(sessions, None))
-        if self.active_id == session_id:
-            self.post_message(self.Selected(self, next_id))
+        self.post_message(self.Loaded(sessions, backend.count_sessions(), None, read))
+        if active_id == session_id:
+            self.post_message(self.Selected(self, sessions[0].id if sessions else None))
