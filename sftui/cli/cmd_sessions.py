@@ -11,11 +11,14 @@ from sftui.errors import UsageError
 
 
 def list_(args: argparse.Namespace) -> int:
-    from sftui.db import list_sessions
+    from sftui.db import list_sessions, search_sessions
 
     ctx = Context(args)
     ctx.open_db()
-    sessions = list_sessions()
+    if args.search is not None:
+        sessions = search_sessions(args.search, limit=args.limit if args.limit is not None else 50)
+    else:
+        sessions = list_sessions(limit=args.limit)
     if ctx.as_json:
         emit_json(success(sessions))
         return 0

@@ -84,7 +84,9 @@ def _workflows(sub: Sub) -> None:
 
 def _sessions(sub: Sub) -> None:
     ses = sub.add_parser("sessions", help="generation sessions").add_subparsers(dest="action", metavar="ACTION", required=True)
-    _add(ses, "list", "sftui.cli.cmd_sessions:list_", "list sessions, most recent first")
+    lst = _add(ses, "list", "sftui.cli.cmd_sessions:list_", "list sessions, most recent first")
+    lst.add_argument("--limit", type=int, metavar="N", help="only the N most recently active")
+    lst.add_argument("--search", metavar="TEXT", help="titles holding these characters in order (any case)")
     show = _add(ses, "show", "sftui.cli.cmd_sessions:show", "show a session and a page of its generations")
     show.add_argument("ref", metavar="ID|TITLE")
     show.add_argument("--limit", type=int, default=50, metavar="N")
