@@ -70,3 +70,34 @@ def _progress(log):
             print(f"  seeded {done:,}/{total:,}", file=sys.stderr, flush=True)
 
     return report
+
+
+MANY_SESSIONS = 10_000
+
+
+def ensure_many_sessions(root: Path, count: int = MANY_SESSIONS, *, log=print) -> Dataset:
+    """A second database: ``count`` sessions of one generation each (the sidebar's measures).
+
+    ``sessions`` maps ``"newest"`` and ``"second"`` to the two most recently active ones.
+    """
+    folder = root / f"sessions-{DATASET_VERSION}-{count}"
+    manifest = folder / "manifest.json"
+    if manifest.is_file():
+        data = json.loads(manifest.read_text())
+        return Dataset(folder / "data" / "sftui.db", folder / "cache", data["sessions"], data["sessions"]["newest"], None)
+    if folder.exists():
+        shutil.rmtree(folder)
+    log(f"seeding {count:,} sessions into {folder} …")
+    from sftui.db import close_database, list_sessions, open_database
+    from sftui.devtools import SeedOptions, seed_database
+
+    db_path = folder / "data" / "sftui.db"
+    cache = folder / "cache"
+    report = seed_database(SeedOptions(db_path=db_path, sizes=(1,) * count, rng_seed=RNG_SEED + 2, cache_dir=cache, images_per_size=1))
+    open_database(db_path)
+    newest, second = (session.id for session in list_sessions(limit=2))
+    close_database()
+    sessions = {"newest": newest, "second": second}
+    manifest.write_text(json.dumps({"sessions": sessions, "seed": report.to_dict()}, indent=1))
+    log(f"seeded in {report.elapsed_seconds:.1f}s")
+    return Dataset(db_path, cache, sessions, newest, report.elapsed_seconds)

@@ -108,6 +108,21 @@ def history(dataset: Any, runs: int, images: str) -> dict[str, Any]:
     return out
 
 
+def sidebar(root: Path, runs: int) -> dict[str, Any]:
+    """The session list in a database of 10,000 sessions (see bench/tui_sidebar.py)."""
+    from bench.dataset import ensure_many_sessions
+
+    many = ensure_many_sessions(root, log=log)
+    measured = child("bench.tui_sidebar", "--db", str(many.db_path), "--cache", str(many.cache_dir), "--sessions", json.dumps(many.sessions),
+                     "--runs", str(runs))
+    out = {key: median(measured[key]) for key in ("switch_ms", "reload_ms", "next_page_ms")}
+    out.update(samples_ms={key: measured[key] for key in ("switch_ms", "reload_ms", "next_page_ms")},
+               sessions=measured["sessions"], first_page=measured["first_page"], loaded_after=measured["loaded_after"])
+    if many.seed_seconds is not None:
+        out["seed_seconds"] = many.seed_seconds
+    return {"sidebar_10k_sessions": out}
+
+
 def _median_steps(runs: list[dict[str, float]]) -> dict[str, float]:
     keys = sorted({key for run in runs for key in run}, key=lambda k: median([r[k] for r in runs if k in r]))
     return {key: round(median([run[key] for run in runs if key in run]), 1) for key in keys}
@@ -277,10 +292,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", default="halfcell", help="the TUI's --images mode during the TUI measures")
     parser.add_argument("--comfy-cli", help="path of comfy-cli's `comfy` (default: /work/comfycli-venv/bin/comfy, else PATH)")
     parser.add_argument("--with-real-comfy", action="store_true", help="also measure both tools against a real ComfyUI (see bench/real_comfy.py)")
-    parser.add_argument("--only", nargs="*", help="run only these steps: help paint history stream generate real")
+    parser.add_argument("--only", nargs="*", help="run only these steps: help paint history sidebar stream generate real")
     parser.add_argument("--out", type=Path, default=REPO / "bench-results.json")
     args = parser.parse_args(argv)
-    wanted = set(args.only or ["help", "paint", "history", "stream", "generate", "real"])
+    wanted = set(args.only or ["help", "paint", "history", "sidebar", "stream", "generate", "real"])
 
     results: dict[str, Any] = {"machine": machine()}
     notes: dict[str, str] = {}
@@ -295,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         run_step(results, notes, ["tui_first_paint_ms"], "paint", lambda: first_paint(dataset.db_path, runs))
     if "history" in wanted:
         run_step(results, notes, ["open_session_ms", "open_ratio_100k_vs_10", "older_page_ms", "rss_mb"], "history", lambda: history(dataset, runs, args.images))
+    if "sidebar" in wanted:
+        run_step(results, notes, ["sidebar_10k_sessions"], "sidebar", lambda: sidebar(args.cache_dir or default_cache_root(), runs))
     if "stream" in wanted:
         run_step(results, notes, ["event_to_widget_ms", "key_latency_ms_during_stream"], "stream", lambda: stream(args.stream_seconds, args.images, args.stream_windows))
     if "generate" in wanted:
