@@ -31,5 +31,5 @@ def session_for(ref: str | None) -> Any:
                 return find_session(ref)
             except NotFoundError:
                 return create_session(title=ref)
-        sessions = list_sessions()
+        sessions = list_sessions(limit=1)  # the most recently active, however many there are
         return sessions[0] if sessions else create_session()

@@ -287,3 +287,16 @@ def test_delete_cascades_rows_and_outputs_folder(
     # A session that never produced files deletes without complaint.
     empty = db.create_session("empty")
     assert db.delete_session(empty.id, data_dir=data_dir) == 0
+
+
+def test_generate_without_a_session_goes_to_the_most_recent_one_read_alone(database: pw.SqliteDatabase, clock: FrozenClock) -> None:
+    from sftui.generation.rows import session_for
+
+    db.create_session("old")
+    clock.advance(seconds=1)
+    recent = db.create_session("recent")
+    statements = sql_trace(database)
+    assert session_for(None).id == recent.id
+    selects = [s for s in statements if s.startswith("SELECT")]
+    assert len(selects) == 1 and "LIMIT 1" in selects[0].upper()  # not every session, to pick one
+    assert session_for("brand new").title == "brand new" and db.count_sessions() == 3
