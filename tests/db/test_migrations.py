@@ -90,7 +90,8 @@ def test_fresh_database_indexes_and_foreign_keys(database: pw.SqliteDatabase) ->
     for cols in (("seed",), ("checkpoint_name",), ("session_id", "created_at"), ("session_id", "created_at", "id"),
                  ("status",)):  # fmt: skip
         assert cols in gen_indexes
-    assert ("updated_at", "id") in index_columns(database, "comfyui_sessions")  # the session list's order
+    session_indexes = index_columns(database, "comfyui_sessions")
+    assert ("updated_at", "id") in session_indexes and ("title",) in session_indexes  # list order; --session TITLE
     fks = {
         (table, row[3]): (row[2], row[6])
         for table in ("comfyui_generations", "comfyui_sessions", "comfyui_workflows")

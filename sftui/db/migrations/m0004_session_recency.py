@@ -1,7 +1,8 @@
-"""0004: an index ``(updated_at, id)`` on sessions, the order the session list reads them in.
+"""0004: session indexes for databases of thousands of sessions.
 
-The sidebar reads one page of the most recently active sessions at a time; with the
-index that is a seek, not a sort of every session.
+``(updated_at, id)`` is the order the session list reads them in: the sidebar reads one
+page of the most recently active sessions at a time, and with the index that is a seek,
+not a sort of every session. ``title`` serves ``--session TITLE`` (``find_session``).
 """
 
 from __future__ import annotations
@@ -15,4 +16,5 @@ SESSIONS = "comfyui_sessions"
 
 
 def apply(db: pw.SqliteDatabase) -> None:
-    migrate(SqliteMigrator(db).add_index(SESSIONS, ("updated_at", "id")))
+    m = SqliteMigrator(db)
+    migrate(m.add_index(SESSIONS, ("updated_at", "id")), m.add_index(SESSIONS, ("title",)))
