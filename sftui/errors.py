@@ -32,6 +32,12 @@ class UsageError(SftuiError):
     exit_code = 2
 
 
+class NotConfirmed(SftuiError):
+    """A destructive command was declined, or could not ask (not a terminal, no ``--yes``)."""
+
+    code = "not_confirmed"
+
+
 class NotFoundError(SftuiError):
     code = "not_found"
 

@@ -163,6 +163,10 @@ def delete(args: argparse.Namespace) -> int:
     ctx = Context(args)
     ctx.open_db()
     wf = find_workflow(args.ref)
+    from sftui.cli.confirm import confirm
+
+    uses = f", used by {wf.generation_count} generation{'s' if wf.generation_count != 1 else ''} (they keep their snapshots)" if wf.generation_count else ""
+    confirm(f"Delete the workflow “{wf.name}”{uses}?", yes=args.yes, refused=f"workflow {wf.name!r} not deleted")
     delete_workflow(wf.id)
     emit_json(success({"id": wf.id, "deleted": True})) if ctx.as_json else print(f"deleted {inert(wf.name)} ({wf.id})")
     return 0

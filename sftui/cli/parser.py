@@ -76,7 +76,9 @@ def _workflows(sub: Sub) -> None:
     upd.add_argument("--name")
     upd.add_argument("--description")
     upd.add_argument("--default", action="store_true")
-    _add(wf, "delete", "sftui.cli.cmd_workflows:delete", "delete a workflow (its generations keep their snapshots)").add_argument("ref", metavar="ID|NAME")
+    wf_delete = _add(wf, "delete", "sftui.cli.cmd_workflows:delete", "delete a workflow (its generations keep their snapshots; asks first)")
+    wf_delete.add_argument("ref", metavar="ID|NAME")
+    wf_delete.add_argument("--yes", "-y", action="store_true", help="do not ask (needed where there is no terminal to ask on)")
     conv = _add(wf, "convert", "sftui.cli.cmd_workflows:convert", "print the API-format prompt for any workflow file", _server_opt())
     conv.add_argument("file", metavar="FILE|-")
     conv.add_argument("--object-info", metavar="PATH", help="node definitions file (instead of asking the server)")
@@ -95,8 +97,9 @@ def _sessions(sub: Sub) -> None:
     ren = _add(ses, "rename", "sftui.cli.cmd_sessions:rename", "rename a session")
     ren.add_argument("ref", metavar="ID|TITLE")
     ren.add_argument("title")
-    dele = _add(ses, "delete", "sftui.cli.cmd_sessions:delete", "delete a session, its generations and their files")
+    dele = _add(ses, "delete", "sftui.cli.cmd_sessions:delete", "delete a session, its generations and their files (asks first)")
     dele.add_argument("ref", metavar="ID|TITLE")
+    dele.add_argument("--yes", "-y", action="store_true", help="do not ask (needed where there is no terminal to ask on)")
 
 
 def _generations(sub: Sub) -> None:

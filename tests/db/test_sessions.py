@@ -289,6 +289,36 @@ def test_delete_cascades_rows_and_outputs_folder(
     assert db.delete_session(empty.id, data_dir=data_dir) == 0
 
 
+def test_deleting_a_big_session_reports_its_files_as_they_go(database: pw.SqliteDatabase, tmp_path: Path) -> None:
+    from sftui.db.sessions import PROGRESS_STEPS
+
+    data_dir = tmp_path
+    big = db.create_session("big")
+    folders = 3 * PROGRESS_STEPS + 7
+    for index in range(folders):
+        folder = data_dir / "outputs" / big.id / f"gen-{index}"
+        folder.mkdir(parents=True)
+        (folder / "a.png").write_bytes(b"\x89PNG")
+    (data_dir / "outputs" / big.id / "stray.txt").write_text("a file beside the folders")
+    calls: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        if not calls:  # the first call comes once the rows are gone
+            assert db.count_sessions() == 0
+        calls.append((done, total))
+
+    assert db.delete_session(big.id, data_dir=data_dir, progress=progress) == 0
+    assert calls[0] == (0, folders + 1) and calls[-1] == (folders + 1, folders + 1)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert len(calls) <= PROGRESS_STEPS + 2  # told in steps, not once per file
+    assert not (data_dir / "outputs" / big.id).exists()
+
+    calls.clear()
+    nothing = db.create_session("no files")
+    db.delete_session(nothing.id, data_dir=data_dir, progress=progress)
+    assert calls == [(0, 0)]
+
+
 def test_generate_without_a_session_goes_to_the_most_recent_one_read_alone(database: pw.SqliteDatabase, clock: FrozenClock) -> None:
     from sftui.generation.rows import session_for
 
