@@ -159,10 +159,10 @@ class Backend:
 
         return update_session(session_id, current_workflow_id=workflow_id)
 
-    def delete_session(self, session_id: str) -> int:
+    def delete_session(self, session_id: str, *, progress: Callable[[int, int], None] | None = None) -> int:
         from sftui.db import delete_session
 
-        return delete_session(session_id, data_dir=self.data_dir)
+        return delete_session(session_id, data_dir=self.data_dir, progress=progress)
 
     def generation(self, generation_id: str) -> Any:
         from sftui.db import get_generation

@@ -1,4 +1,4 @@
-"""Sessions by keys: create (ctrl+n), rename (F2), switch, delete with the generation count named."""
+"""Sessions by keys: create (ctrl+n), rename (F2), switch, delete with the generation count named (and, for a big one, its progress)."""
 
 from __future__ import annotations
 
@@ -136,3 +136,36 @@ async def test_a_failing_worker_becomes_a_notification_not_a_crash(offline_app, 
         await answer(pilot, "New name")
         await wait_for(pilot, lambda: any(n.severity == "error" and "not found" in str(n.message) for n in app._notifications), what="the error notification")
         assert app.is_running
+
+
+async def test_deleting_a_big_session_says_so_moves_on_when_its_rows_are_gone_and_counts_its_files(offline_app, seeder, monkeypatch) -> None:
+    from sftui.ui.widgets import session_sidebar
+    from sftui.ui.widgets.session_sidebar import SessionSidebar
+
+    monkeypatch.setattr(session_sidebar, "MANY_TO_DELETE", 3)  # "big", without seeding a thousand rows
+    kept = seeder.session("Kept")
+    seeder.tick()
+    big = seeder.session("Big")
+    for index in range(4):
+        seeder.generation(big.id, f"big {index}")
+    messages: list = []
+    app = offline_app()
+    async with app.run_test(size=(120, 36), message_hook=messages.append) as pilot:
+        screen = await ready(pilot)
+        assert screen.session_id == big.id
+        notices = []
+        monkeypatch.setattr(app, "notify", lambda message, **kw: notices.append(message))
+        screen.sidebar.delete_session()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("Session deleted with 4 generation(s)." in n for n in notices), what="the end of the deletion")
+        await wait_for(pilot, lambda: screen.session_id == kept.id and [s.id for s in screen.sidebar.sessions] == [kept.id], what="the kept session")
+        assert notices[0] == "Deleting “Big” and its 4 generations…"
+        ours = [m for m in messages if isinstance(m, (SessionSidebar.RowsGone, SessionSidebar.FilesGoing))]
+        assert isinstance(ours[0], SessionSidebar.RowsGone) and (ours[0].session_id, ours[0].next_id) == (big.id, kept.id)
+        going = [(m.done, m.total) for m in ours[1:]]
+        assert going == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4), (None, None)]  # one folder per generation
+        assert screen.sidebar.border_subtitle == ""
+        assert not (seeder.db_path.parent / "outputs" / big.id).exists()
+        screen.sidebar.post_message(SessionSidebar.FilesGoing(1, 4))  # what a slow disk shows meanwhile
+        await wait_for(pilot, lambda: screen.sidebar.border_subtitle == "removing files 25%", what="the files' progress")

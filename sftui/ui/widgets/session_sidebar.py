@@ -30,6 +30,8 @@ NEW_SESSION = "+new"
 PAGE = 100
 #: The next page is read once the cursor is this close to the last loaded session.
 LOAD_AHEAD = 20
+#: Deleting a session this big takes seconds (its files): say so when it starts.
+MANY_TO_DELETE = 1000
 
 
 class SessionOption(Option):
@@ -105,6 +107,22 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
             self.sessions = sessions
             self.total = total
             self.read = read
+
+    class RowsGone(Message):
+        """A deleted session's rows are gone (its files may still be going); ``next_id`` is the newest left."""
+
+        def __init__(self, session_id: str, next_id: str | None) -> None:
+            super().__init__()
+            self.session_id = session_id
+            self.next_id = next_id
+
+    class FilesGoing(Message):
+        """A deleted session's image folders going: ``done`` of ``total`` (None: finished or failed)."""
+
+        def __init__(self, done: int | None, total: int | None) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -300,15 +318,39 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
         self.app.push_screen(ConfirmScreen("Delete session", message), callback=confirmed)
 
     def _delete(self, session_id: str) -> None:
-        self._reads += 1
-        self._delete_then_read(session_id, self.active_id, max(PAGE, len(self.sessions)), self._reads)
+        session = self.session(session_id)
+        if session is not None and session.generation_count >= MANY_TO_DELETE:
+            count = session.generation_count
+            self.notify(f"Deleting “{inert(session.title, single_line=True)}” and its {count:,} generations…", markup=False)
+        self._delete_session(session_id)
 
     @work(thread=True, group="sessions-write", exit_on_error=False)
-    def _delete_then_read(self, session_id: str, active_id: str | None, count: int, read: int) -> None:
+    def _delete_session(self, session_id: str) -> None:
         backend = backend_of(self)
-        removed = backend.delete_session(session_id)
-        sessions = backend.list_sessions(limit=count)
+
+        def progress(done: int, total: int) -> None:
+            if done == 0:  # the rows are gone: the list and the main area move on while the files go
+                newest = backend.list_sessions(limit=1)
+                self.post_message(self.RowsGone(session_id, newest[0].id if newest else None))
+            self.post_message(self.FilesGoing(done, total))
+
+        try:
+            removed = backend.delete_session(session_id, progress=progress)
+        finally:
+            self.post_message(self.FilesGoing(None, None))
         self.app.call_from_thread(self.notify, f"Session deleted with {removed} generation(s).")
-        self.post_message(self.Loaded(sessions, backend.count_sessions(), None, read))
-        if active_id == session_id:
-            self.post_message(self.Selected(self, sessions[0].id if sessions else None))
+
+    @on(RowsGone)
+    def _rows_gone(self, event: RowsGone) -> None:
+        event.stop()
+        self.reload()
+        if self.active_id == event.session_id:
+            self.post_message(self.Selected(self, event.next_id))
+
+    @on(FilesGoing)
+    def _files_going(self, event: FilesGoing) -> None:
+        event.stop()
+        if event.done is None or event.total is None or event.done >= event.total:
+            self._show_count()
+        else:
+            self.border_subtitle = f"removing files {100 * event.done // event.total}%"
