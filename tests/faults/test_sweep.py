@@ -140,3 +140,17 @@ def test_an_orphan_that_cannot_be_removed_is_tried_again(data_dir: Path, monkeyp
     monkeypatch.undo()
     sweep_orphans(data_dir)
     assert not partial.exists() and not sweep_needed(data_dir)
+
+
+def test_generate_sweeps_while_the_server_works_and_its_own_generation_is_kept(simulator, tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    db_path = tmp_path / "gen" / "sftui.db"
+    orphan = db_path.parent / "outputs" / "5d1f0000-0000-4000-8000-000000000001" / "gone"
+    orphan.mkdir(parents=True)
+    (orphan / "a.png").write_bytes(b"\x89PNG")  # a session deleted by a process that died before its files went
+    proc = run_cli("generate", "--server", simulator.url, "--prompt", "p", "--steps", "2", "--json", "--db", str(db_path))
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout.decode().splitlines()[-1])["data"]
+    assert not orphan.parent.exists()
+    assert [(db_path.parent / f["path"]).is_file() for f in data["output_files"]] == [True]
