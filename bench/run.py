@@ -194,21 +194,30 @@ def stream(seconds: float, images: str, windows: int = 3) -> dict[str, Any]:
     }
 
 
-def overheads(runs: int, comfy: Path | None) -> dict[str, Any]:
-    """sftui as installed (compiled bytecode) and from source, and comfy-cli, taking turns (see bench/overhead.py)."""
+def overheads(runs: int, comfy: Path | None, cache_root: Path) -> dict[str, Any]:
+    """sftui as installed (compiled bytecode) and from source, and comfy-cli, taking turns (see bench/overhead.py).
+
+    ``sftui_10k_sessions`` is the installed sftui on a copy of the 10,000-session database
+    (files included: the start-up sweep lists them).
+    """
     from bench import import_floor, overhead
+    from bench.dataset import ensure_many_sessions
     from bench.sim_server import SimServer
     from sftui.workflows.defaults import default_workflow
 
     out: dict[str, Any] = {}
+    many = ensure_many_sessions(cache_root, log=log)
     with SimServer(step_delay=0.005) as sim, tempfile.TemporaryDirectory(prefix="sftui-bench-gen-") as tmp:
         folder = Path(tmp)
         env = isolated_env(folder)
+        shutil.copytree(many.db_path.parent, folder / "many-data", ignore=shutil.ignore_patterns("leases"))
+        installed = {**env, **overhead.sftui_package(folder / "installed")}
         # Each variant has its own data folder: a start-up sweep removes session folders its database does not know.
         tools = {
-            "sftui": (overhead.sftui_command(sim.url, folder / "installed-data" / "sftui.db"), {**env, **overhead.sftui_package(folder / "installed")}),
+            "sftui": (overhead.sftui_command(sim.url, folder / "installed-data" / "sftui.db"), installed),
             "sftui_source": (overhead.sftui_command(sim.url, folder / "source-data" / "sftui.db"),
                              {**env, **overhead.sftui_package(folder / "source", compiled=False)}),
+            "sftui_10k_sessions": (overhead.sftui_command(sim.url, folder / "many-data" / "sftui.db"), installed),
         }
         if comfy is not None:
             tools["comfy_cli"] = (overhead.comfy_cli_command(comfy, sim.url), {**env, "HOME": tmp})
@@ -220,6 +229,7 @@ def overheads(runs: int, comfy: Path | None) -> dict[str, Any]:
             "from_source": {"overhead_ms": source["overhead_ms"], "wall_ms": source["wall_ms"], "samples_ms": source["samples_ms"]},
             # What of the overhead is the libraries' import time (bench/import_floor.py).
             "import_floor": import_floor.measure(runs),
+            "with_10k_sessions": {key: measured["sftui_10k_sessions"][key] for key in ("overhead_ms", "wall_ms", "samples_ms")},
         }
         if comfy is not None:
             theirs = measured["comfy_cli"]
@@ -319,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         if comfy is None:
             notes["comfy_cli"] = "comfy-cli not found: pip install comfy-cli into a separate venv and pass --comfy-cli PATH"
             results["comfy_cli_overhead_ms"] = None
-        run_step(results, notes, ["generate_overhead_ms"], "generate", lambda: overheads(runs, comfy))
+        run_step(results, notes, ["generate_overhead_ms"], "generate", lambda: overheads(runs, comfy, args.cache_dir or default_cache_root()))
     if args.with_real_comfy and "real" in wanted:
         from bench.real_comfy import measure_real
 
