@@ -39,7 +39,7 @@ def _newest_ids(db_path: Path, session_id: str, limit: int) -> list[str]:
     return [row[0] for row in reversed(rows)]
 
 
-async def _open(pilot: Any, screen: Any, clock: FrameClock, pages: PageClock, session_id: str, steps: list | None = None) -> float:
+async def open_and_paint(pilot: Any, screen: Any, clock: FrameClock, pages: PageClock, session_id: str, steps: list | None = None) -> float:
     started = await select_session(pilot, screen, session_id)
     taken = await wait_until(lambda: pages.after(started, session_id, False), what="the newest page")
     painted = await clock.wait_laid_out_frame_after(taken)
@@ -67,7 +67,7 @@ async def measure_open(db: Path, cache: Path, sessions: dict[str, str], runs: in
         order = list(sessions)
         for run in range(runs):
             for size in order[run % len(order):] + order[: run % len(order)]:
-                results[size].append(await _open(pilot, screen, clock, pages, sessions[size], steps[size]))
+                results[size].append(await open_and_paint(pilot, screen, clock, pages, sessions[size], steps[size]))
                 if run == 0:
                     _check_newest_page(screen, db, sessions[size])
                 await pilot.pause(SETTLE)
@@ -82,7 +82,7 @@ async def measure_older(db: Path, cache: Path, session_id: str, runs: int, image
         clock = FrameClock(app).install()
         screen = await main_screen(pilot)
         pages = PageClock(screen.timeline, app.backend)
-        await _open(pilot, screen, clock, pages, session_id)
+        await open_and_paint(pilot, screen, clock, pages, session_id)
         timeline = screen.timeline
         for _ in range(runs):
             await pilot.pause(SETTLE)
@@ -109,7 +109,7 @@ async def measure_rss(db: Path, cache: Path, session_id: str, images: str = "hal
         clock = FrameClock(app).install()
         screen = await main_screen(pilot)
         pages = PageClock(screen.timeline, app.backend)
-        opened = await _open(pilot, screen, clock, pages, session_id)
+        opened = await open_and_paint(pilot, screen, clock, pages, session_id)
         # Let the visible thumbnails decode: they are part of having the session open.
         await pilot.pause(1.5)
         cards = len(screen.timeline.cards)

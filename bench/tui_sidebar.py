@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import SIZE, FrameClock, PageClock, main_screen, make_app, now, send_key, wait_until
-from bench.tui_history import SETTLE, _open
+from bench.tui_history import SETTLE, open_and_paint
 
 
 def _clock_rebuilds(sidebar: Any) -> list[float]:
@@ -57,7 +57,7 @@ async def measure(db: Path, cache: Path, sessions: dict[str, str], runs: int) ->
         pages = PageClock(screen.timeline, app.backend)
         for run in range(runs):
             for key in ("second", "newest"):
-                switch.append(await _open(pilot, screen, clock, pages, sessions[key]))
+                switch.append(await open_and_paint(pilot, screen, clock, pages, sessions[key]))
                 await pilot.pause(SETTLE)
         rebuilt = _clock_rebuilds(sidebar)
         for _ in range(runs):

@@ -152,7 +152,6 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
         event.stop()
         if event.read < self._reads and event.select is None:
             return  # a later read is on its way; a selection is never dropped
-        self._reads = max(self._reads, event.read)
         self.sessions, self.total = event.sessions, event.total
         self._reading_more = False
         self._rebuild()
@@ -180,9 +179,11 @@ class SessionSidebar(ReportWorkerErrors, OptionList):
     @on(More)
     def _more(self, event: More) -> None:
         event.stop()
+        if event.read != self._reads:
+            return  # the list was read again meanwhile (which let another page be read)
         self._reading_more = False
-        if event.total is None or event.read != self._reads:
-            return  # failed, or the list was read again meanwhile
+        if event.total is None:
+            return  # failed: the next move near the end tries again
         known = {s.id for s in self.sessions}
         fresh = [s for s in event.sessions if s.id not in known]
         self.sessions, self.total = [*self.sessions, *fresh], event.total
