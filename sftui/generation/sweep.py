@@ -96,9 +96,9 @@ def sweep_orphans(data_dir: Path, *, dry_run: bool = False, thorough: bool = Tru
 
 
 def _sweep_outputs(outputs: Path, data_dir: Path, report: SweepReport, thorough: bool) -> None:
-    # scandir's entries know whether they are plain folders without a stat each; with a
-    # stat and a Path per folder and IN lists of ids, 10,000 session folders took 130-175 ms
-    # (now about 20).
+    # scandir's entries know whether they are plain folders and files without a stat each.
+    # With a stat and a Path per item (and IN lists of ids), 10,000 session folders took
+    # 130-175 ms (now about 20), and a thorough sweep of 100,000 generations 6 s.
     with os.scandir(outputs) as listing:
         entries = list(listing)
     known_sessions = _existing_sessions([entry.name for entry in entries])
@@ -108,46 +108,43 @@ def _sweep_outputs(outputs: Path, data_dir: Path, report: SweepReport, thorough:
             continue
         if not thorough:
             continue
-        session_dir = Path(entry.path)
-        folders = list(session_dir.iterdir())
-        rows = _generations([p.name for p in folders])
+        with os.scandir(entry.path) as listing:
+            folders = list(listing)
+        rows = _generations([folder.name for folder in folders])
         for folder in folders:
             row = rows.get(folder.name)
-            if row is None or row["session_id"] != session_dir.name or not _plain_dir(folder):
-                _remove(folder, data_dir, report)
+            if row is None or row["session_id"] != entry.name or not folder.is_dir(follow_symlinks=False):
+                _remove(Path(folder.path), data_dir, report)
             else:
-                _sweep_generation(folder, row, data_dir, report)
+                _sweep_generation(folder, f"outputs/{entry.name}/{folder.name}", row, data_dir, report)
 
 
-def _sweep_generation(folder: Path, row: dict[str, Any], data_dir: Path, report: SweepReport) -> None:
+def _sweep_generation(folder: os.DirEntry, relative: str, row: dict[str, Any], data_dir: Path, report: SweepReport) -> None:
+    """``relative``: the folder's path from ``data_dir``, as ``output_files`` list it."""
     unfinished = row["status"] in ("pending", "running")
     if unfinished and lease_alive(data_dir, row["client_id"]):
         return  # its owner may be writing right now
     listed = {str(item.get("path")) for item in row["output_files"] or [] if isinstance(item, dict)}
-    for path in list(folder.iterdir()):
-        relative = path.relative_to(data_dir).as_posix()
-        partial = path.name.endswith(".part")
-        if partial or path.is_symlink() or not path.is_file():
-            _remove(path, data_dir, report)
-        elif not unfinished and relative not in listed:
-            _remove(path, data_dir, report)
-    if not unfinished and not any(_kept(p, data_dir, report) for p in folder.iterdir()):
-        _remove(folder, data_dir, report)
+    with os.scandir(folder.path) as listing:
+        items = list(listing)
+    kept = 0
+    for item in items:
+        # A partial download, a symlink or anything but a plain file goes; so does a file
+        # the finished row does not list.
+        stray = item.name.endswith(".part") or not item.is_file(follow_symlinks=False)
+        if stray or (not unfinished and f"{relative}/{item.name}" not in listed):
+            kept += not _remove(Path(item.path), data_dir, report)
+        else:
+            kept += 1
+    if not unfinished and not kept:
+        _remove(Path(folder.path), data_dir, report)
 
 
-def _kept(path: Path, data_dir: Path, report: SweepReport) -> bool:
-    # In a dry run nothing is gone, so "removed" is what the report already lists.
-    return path.relative_to(data_dir).as_posix() not in report.removed
-
-
-def _plain_dir(path: Path) -> bool:
-    return path.is_dir() and not path.is_symlink()
-
-
-def _remove(path: Path, data_dir: Path, report: SweepReport) -> None:
+def _remove(path: Path, data_dir: Path, report: SweepReport) -> bool:
+    """Remove (in a dry run: list) ``path``; False if it could not be removed."""
     if report.dry_run:
         report.removed.append(path.relative_to(data_dir).as_posix())
-        return
+        return True
     try:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
@@ -156,8 +153,9 @@ def _remove(path: Path, data_dir: Path, report: SweepReport) -> None:
     except OSError as exc:
         log.warning("could not remove orphan %s: %s", path, exc)
         request_sweep(data_dir)  # try again next time
-        return
+        return False
     report.removed.append(path.relative_to(data_dir).as_posix())
+    return True
 
 
 def _existing_sessions(ids: list[str]) -> set[str]:
